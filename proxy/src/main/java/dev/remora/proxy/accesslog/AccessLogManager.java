@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -20,11 +21,21 @@ public final class AccessLogManager implements AutoCloseable {
   private final int workers;
   private final FileFlushThread flusher;
   private final Map<String, LogSink> sinks = new HashMap<>();
+  private final WritableByteChannel stdout;
+  private final WritableByteChannel stderr;
 
   /** @param workers the number of worker threads (each gets its own buffer per sink) */
   public AccessLogManager(int workers, Duration flushInterval) {
+    this(workers, flushInterval, Channels.newChannel(new FileOutputStream(FileDescriptor.out)),
+        Channels.newChannel(new FileOutputStream(FileDescriptor.err)));
+  }
+
+  /** With stand-ins for the process's stdout and stderr (tests). */
+  AccessLogManager(int workers, Duration flushInterval, WritableByteChannel stdout, WritableByteChannel stderr) {
     this.workers = workers;
     this.flusher = new FileFlushThread(flushInterval);
+    this.stdout = stdout;
+    this.stderr = stderr;
   }
 
   public AccessLogManager(int workers) {
@@ -51,17 +62,15 @@ public final class AccessLogManager implements AutoCloseable {
 
   public synchronized LogSink stdout() {
     LogSink sink = sinks.get("/dev/stdout");
-    return sink != null ? sink
-        : register("/dev/stdout", Channels.newChannel(new FileOutputStream(FileDescriptor.out)), false);
+    return sink != null ? sink : register("/dev/stdout", stdout, false);
   }
 
   public synchronized LogSink stderr() {
     LogSink sink = sinks.get("/dev/stderr");
-    return sink != null ? sink
-        : register("/dev/stderr", Channels.newChannel(new FileOutputStream(FileDescriptor.err)), false);
+    return sink != null ? sink : register("/dev/stderr", stderr, false);
   }
 
-  private LogSink register(String name, java.nio.channels.WritableByteChannel ch, boolean closeChannel) {
+  private LogSink register(String name, WritableByteChannel ch, boolean closeChannel) {
     LogSink sink = new LogSink(name, ch, closeChannel, workers, flusher);
     sinks.put(name, sink);
     flusher.register(sink);
