@@ -1,5 +1,6 @@
 package dev.remora.proxy.http;
 
+import dev.remora.proxy.accesslog.AccessLogger;
 import dev.remora.proxy.http.filter.AsyncHttpClient;
 import dev.remora.proxy.http.filter.FilterDataStatus;
 import dev.remora.proxy.http.filter.FilterHeadersStatus;
@@ -289,6 +290,9 @@ public final class HttpStream {
       info.markComplete();
     }
     config.stats().rqActive.dec();
+    if (info != null && config.accessLog() != AccessLogger.NONE) {
+      config.accessLog().log(info, request, response, responseTrailers);
+    }
     decoding.release();
     encoding.release();
     for (HttpFilter filter : filters) {

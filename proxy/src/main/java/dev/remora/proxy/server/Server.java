@@ -1,5 +1,10 @@
 package dev.remora.proxy.server;
 
+import dev.remora.proxy.accesslog.AccessLogFactory;
+import dev.remora.proxy.accesslog.AccessLogManager;
+import dev.remora.proxy.admin.AdminContext;
+import dev.remora.proxy.admin.AdminServer;
+import dev.remora.proxy.admin.ServerState;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.Drain;
 import dev.remora.proxy.http.HttpConnectionManagerConfig;
@@ -30,12 +35,19 @@ public final class Server implements AutoCloseable {
   private final Drain drain = new Drain();
   private final ClusterManager clusters;
   private final ListenerManager listeners;
+  private final AccessLogManager accessLogs;
+  private final AccessLogFactory accessLogFactory;
+  private final long startMillis = System.currentTimeMillis();
+  private volatile ServerState state = ServerState.PRE_INITIALIZING;
+  private AdminServer admin;
 
   private Server(int concurrency) {
     this.workers = new Workers(concurrency, Transport.best());
     this.stats = new Stats(concurrency);
     this.clusters = new ClusterManager(workers);
     this.listeners = new ListenerManager(workers, clusters, drain, stats);
+    this.accessLogs = new AccessLogManager(concurrency);
+    this.accessLogFactory = new AccessLogFactory(accessLogs);
   }
 
   /** The compiled static part of a bootstrap. */
@@ -83,6 +95,7 @@ public final class Server implements AutoCloseable {
       for (ListenerConfig listener : config.listeners()) {
         server.listeners.addOrUpdate(listener).join();
       }
+      server.state = ServerState.LIVE;
       return server;
     } catch (ConfigException | RuntimeException e) {
       server.close();
@@ -110,6 +123,11 @@ public final class Server implements AutoCloseable {
       }
 
       @Override
+      public AccessLogFactory accessLogs() {
+        return accessLogFactory;
+      }
+
+      @Override
       public SslContext serverTls(DownstreamTlsContext tls) throws ConfigException {
         throw ConfigException.notSupported("");
       }
@@ -121,6 +139,19 @@ public final class Server implements AutoCloseable {
   public Drain drain() { return drain; }
   public ClusterManager clusters() { return clusters; }
   public ListenerManager listeners() { return listeners; }
+  public ServerState state() { return drain.started() ? ServerState.DRAINING : state; }
+  public long startMillis() { return startMillis; }
+
+  /** Starts the admin server (on its own thread, never a worker); returns where it listens. */
+  public InetSocketAddress startAdmin(InetSocketAddress address, AdminContext context) throws InterruptedException {
+    admin = new AdminServer(context);
+    return admin.start(address);
+  }
+
+  /** The admin server's address, or null when there is none. */
+  public InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.localAddress();
+  }
 
   /** Where a listener is bound (its real port when it asked for port 0). */
   public InetSocketAddress listenerAddress(String name) {
@@ -129,7 +160,11 @@ public final class Server implements AutoCloseable {
 
   @Override
   public void close() {
+    if (admin != null) {
+      admin.close();
+    }
     listeners.stopAccepting();
+    accessLogs.close();
     clusters.shutdown();
     workers.shutdown().syncUninterruptibly();
   }
