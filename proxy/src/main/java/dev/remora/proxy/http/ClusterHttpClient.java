@@ -99,9 +99,12 @@ final class ClusterHttpClient implements AsyncHttpClient {
     }
 
     @Override
-    public void onResponseHeaders(HttpResponse response) {
+    public void onResponseHeaders(HttpResponse response, boolean endStream) {
       head = response;
       body = Unpooled.compositeBuffer();
+      if (endStream) {
+        complete(null);
+      }
     }
 
     @Override

@@ -208,7 +208,7 @@ public final class Http1Pool implements ConnectionPool {
         if (response.status().code() >= 100 && response.status().code() < 200 && response.status().code() != 101) {
           return; // 1xx informational: not relayed (Envoy drops 100-continue unless proxy_100_continue)
         }
-        l.onResponseHeaders(response);
+        l.onResponseHeaders(response, false);
       }
       if (msg instanceof HttpContent content) {
         if (msg instanceof LastHttpContent last) {

@@ -212,9 +212,17 @@ public final class Http2Pool implements ConnectionPool {
           ReferenceCountUtil.release(msg);
           return;
         }
+        if (msg instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+          // HEADERS with END_STREAM (e.g. a gRPC trailers-only answer): the response ends here
+          responseDone = true;
+          listener = null;
+          l.onResponseHeaders(new DefaultHttpResponse(response.protocolVersion(), response.status(), response.headers()), true);
+          last.release();
+          return;
+        }
         l.onResponseHeaders(msg instanceof HttpContent
             ? new DefaultHttpResponse(response.protocolVersion(), response.status(), response.headers())
-            : response);
+            : response, false);
       }
       if (msg instanceof HttpContent content) {
         if (msg instanceof LastHttpContent last) {

@@ -187,9 +187,12 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   }
 
   @Override
-  public void onResponseHeaders(HttpResponse response) {
+  public void onResponseHeaders(HttpResponse response, boolean endStream) {
     if (done) {
       return;
+    }
+    if (endStream) {
+      finishUpstream();
     }
     responseStarted = true;
     callbacks.streamInfo().markUpstreamResponse();
@@ -197,7 +200,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     UpstreamRequests.prepare(response);
     response.headers().set(UPSTREAM_SERVICE_TIME, Long.toString((System.nanoTime() - upstreamStartNanos) / 1_000_000));
     route.applyResponseHeaders(response.headers(), callbacks.streamInfo());
-    callbacks.encodeHeaders(response, false);
+    callbacks.encodeHeaders(response, endStream);
   }
 
   @Override
