@@ -102,7 +102,15 @@ public final class BootstrapLoader {
 
   /** Parses YAML or JSON text into {@code builder}; {@code origin} names the source in errors. */
   public <B extends Message.Builder> B parse(String yamlOrJson, B builder, String origin) throws ConfigException {
-    ObjectMapper mapper = yamlOrJson.stripLeading().startsWith("{") ? JSON : YAML;
+    ObjectMapper mapper = YAML;
+    if (yamlOrJson.stripLeading().startsWith("{")) {
+      try {
+        JSON.readTree(yamlOrJson);
+        mapper = JSON; // JSON's errors and positions are the precise ones for JSON text
+      } catch (JsonProcessingException notJson) {
+        // a YAML flow mapping such as "{name: x}"
+      }
+    }
     parse(mapper, yamlOrJson, builder, origin);
     return builder;
   }

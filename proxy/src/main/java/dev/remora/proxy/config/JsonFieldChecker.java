@@ -8,8 +8,10 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import java.math.BigInteger;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Walks a JSON/YAML tree against the proto descriptors before {@code JsonFormat} reads it, because
@@ -19,6 +21,8 @@ import java.util.Map;
  * in place so that JsonFormat accepts them.
  */
 final class JsonFieldChecker {
+  private static final Pattern DURATION = Pattern.compile("-?\\d+(\\.\\d{1,9})?s");
+
   private final ConfigTypes types;
 
   JsonFieldChecker(ConfigTypes types) {
@@ -34,7 +38,8 @@ final class JsonFieldChecker {
       return;
     }
     if (isWellKnown(type)) {
-      return; // Duration, wrappers, Struct...: JsonFormat reads their special forms itself
+      checkWellKnown(node, type, path);
+      return;
     }
     if (!node.isObject()) {
       throw new ConfigException(path, "expected an object (" + type.getFullName() + "), got " + describe(node));
@@ -124,21 +129,92 @@ final class JsonFieldChecker {
         return null;
       case ENUM:
         return canonicalEnum(field.getEnumType(), value, path);
+      default:
+        checkScalar(field.getType(), value, path);
+        return null;
+    }
+  }
+
+  // Duration, the wrappers and Struct have special JSON forms; JsonFormat's own errors name no field
+  private static void checkWellKnown(JsonNode node, Descriptor type, String path) throws ConfigException {
+    switch (type.getFullName()) {
+      case "google.protobuf.Duration":
+        if (!node.isTextual() || !DURATION.matcher(node.asText()).matches()) {
+          throw new ConfigException(path, "expected a duration such as \"0.25s\", got " + describe(node));
+        }
+        break;
+      case "google.protobuf.BoolValue", "google.protobuf.StringValue", "google.protobuf.BytesValue",
+          "google.protobuf.Int32Value", "google.protobuf.UInt32Value", "google.protobuf.Int64Value",
+          "google.protobuf.UInt64Value", "google.protobuf.FloatValue", "google.protobuf.DoubleValue":
+        checkScalar(type.findFieldByName("value").getType(), node, path);
+        break;
+      default:
+        break; // Struct, Value, Empty...: JsonFormat checks them
+    }
+  }
+
+  private static void checkScalar(FieldDescriptor.Type type, JsonNode value, String path) throws ConfigException {
+    switch (type) {
       case STRING:
         if (value.isContainerNode()) {
           throw new ConfigException(path, "expected a string, got " + describe(value));
         }
-        return null;
-      case BOOLEAN:
-        if (value.isContainerNode() || value.isNumber()) {
+        return;
+      case BYTES:
+        if (!value.isTextual()) {
+          throw new ConfigException(path, "expected base64 bytes, got " + describe(value));
+        }
+        return;
+      case BOOL:
+        if (!value.isBoolean() && !(value.isTextual() && (value.asText().equals("true") || value.asText().equals("false")))) {
           throw new ConfigException(path, "expected true or false, got " + describe(value));
         }
-        return null;
-      default: // numbers and bytes: JsonFormat checks the exact form
-        if (value.isContainerNode() || value.isBoolean()) {
-          throw new ConfigException(path, "expected a " + field.getJavaType().name().toLowerCase() + ", got " + describe(value));
+        return;
+      case FLOAT, DOUBLE:
+        if (!value.isNumber() && !(value.isTextual() && isDecimal(value.asText()))) {
+          throw new ConfigException(path, "expected a number, got " + describe(value));
         }
-        return null;
+        return;
+      default:
+        checkInteger(type, value, path);
+    }
+  }
+
+  private static void checkInteger(FieldDescriptor.Type type, JsonNode value, String path) throws ConfigException {
+    BigInteger n = null;
+    if (value.isIntegralNumber()) {
+      n = value.bigIntegerValue();
+    } else if (value.isTextual()) {
+      try {
+        n = new BigInteger(value.asText().strip());
+      } catch (NumberFormatException e) {
+        n = null;
+      }
+    }
+    boolean unsigned = type == FieldDescriptor.Type.UINT32 || type == FieldDescriptor.Type.FIXED32
+        || type == FieldDescriptor.Type.UINT64 || type == FieldDescriptor.Type.FIXED64;
+    int bits = switch (type) {
+      case INT64, SINT64, SFIXED64, UINT64, FIXED64 -> 64;
+      default -> 32;
+    };
+    BigInteger min = unsigned ? BigInteger.ZERO : BigInteger.ONE.shiftLeft(bits - 1).negate();
+    BigInteger max = unsigned ? BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
+        : BigInteger.ONE.shiftLeft(bits - 1).subtract(BigInteger.ONE);
+    if (n == null || n.compareTo(min) < 0 || n.compareTo(max) > 0) {
+      throw new ConfigException(path, "expected " + (unsigned ? "an unsigned " : "a ") + bits + "-bit integer, got "
+          + describe(value));
+    }
+  }
+
+  private static boolean isDecimal(String text) {
+    if (text.equals("NaN") || text.equals("Infinity") || text.equals("-Infinity")) {
+      return true;
+    }
+    try {
+      Double.parseDouble(text);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

@@ -3,7 +3,6 @@ package dev.remora.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
@@ -176,9 +175,26 @@ class BootstrapLoaderTest {
   }
 
   @Test
-  void invalidScalarValuesAreRefused() throws InvalidProtocolBufferException {
+  void yamlFlowMappingsAndJsonAreBothAccepted() throws Exception {
+    assertThat(BootstrapLoader.parseResource("{name: l1}", Listener.newBuilder()).getName()).isEqualTo("l1");
+    assertThatThrownBy(() -> BootstrapLoader.parseResource("{\n  \"name\": \"l1\",\n  \"adress\": {}\n}",
+        Listener.newBuilder()))
+        .hasMessage("adress: unknown field in envoy.config.listener.v3.Listener (3:3)");
+  }
+
+  @Test
+  void invalidScalarValuesAreRefusedWithTheirPath() {
     assertThatThrownBy(() -> BootstrapLoader.parseResource("connect_timeout: soon", Cluster.newBuilder()))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("soon");
+        .hasMessage("connect_timeout: expected a duration such as \"0.25s\", got \"soon\" (1:1)");
+    assertThatThrownBy(() -> BootstrapLoader.parseResource("respect_dns_ttl: maybe", Cluster.newBuilder()))
+        .hasMessage("respect_dns_ttl: expected true or false, got \"maybe\" (1:1)");
+    assertThatThrownBy(() -> BootstrapLoader.parseResource(
+        "load_assignment: {endpoints: [{lb_endpoints: [{load_balancing_weight: -1}]}]}", Cluster.newBuilder()))
+        .hasMessage("load_assignment.endpoints[0].lb_endpoints[0].load_balancing_weight: "
+            + "expected an unsigned 32-bit integer, got -1 (1:48)");
+    assertThatThrownBy(() -> BootstrapLoader.parseResource(
+        "load_assignment: {endpoints: [{priority: 4294967296}]}", Cluster.newBuilder()))
+        .hasMessageStartingWith("load_assignment.endpoints[0].priority: expected an unsigned 32-bit integer");
   }
 }
