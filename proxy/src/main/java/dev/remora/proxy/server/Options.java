@@ -1,5 +1,8 @@
 package dev.remora.proxy.server;
 
+import dev.remora.proxy.config.BootstrapLoader;
+import dev.remora.proxy.config.ConfigException;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -71,6 +74,29 @@ public final class Options {
       throw new UsageException("no configuration: give -c FILE or --config-yaml YAML");
     }
     return o;
+  }
+
+  /**
+   * Reads the bootstrap these options name ({@code -c} and/or {@code --config-yaml}), checks it
+   * against what Remora supports, and applies {@code --service-node}/{@code --service-cluster}.
+   */
+  public Bootstrap loadBootstrap() throws ConfigException {
+    return withNodeOverrides(BootstrapLoader.defaults().loadFile(configPath, configYaml));
+  }
+
+  /** {@code --service-node} and {@code --service-cluster} override {@code node.id} and {@code node.cluster}. */
+  public Bootstrap withNodeOverrides(Bootstrap bootstrap) {
+    if (serviceNode == null && serviceCluster == null) {
+      return bootstrap;
+    }
+    Bootstrap.Builder b = bootstrap.toBuilder();
+    if (serviceNode != null) {
+      b.getNodeBuilder().setId(serviceNode);
+    }
+    if (serviceCluster != null) {
+      b.getNodeBuilder().setCluster(serviceCluster);
+    }
+    return b.build();
   }
 
   /** The help text printed for {@code --help} and after a usage error. */

@@ -3,6 +3,8 @@ package dev.remora.proxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.remora.proxy.config.ConfigException;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -48,6 +50,24 @@ class OptionsTest {
     assertThat(Options.parse(new String[] {"--config-yaml", "node: {id: a}"}).configPath()).isNull();
     assertThat(Options.parse(new String[] {"--help"}).help()).isTrue();
     assertThat(Options.usage()).contains("--config-path", "--concurrency", "--mode serve|validate", "--drain-time-s");
+  }
+
+  @Test
+  void loadsTheBootstrapAndOverridesTheNode() throws Exception {
+    Path file = Path.of(OptionsTest.class.getResource("/bootstrap/ads.yaml").toURI());
+    Bootstrap plain = Options.parse(new String[] {"-c", file.toString()}).loadBootstrap();
+    assertThat(plain.getNode().getId()).isEqualTo("sidecar-1");
+    assertThat(plain.getNode().getCluster()).isEqualTo("demo");
+
+    Bootstrap b = Options.parse(new String[] {"-c", file.toString(), "--service-node", "pod-7",
+        "--service-cluster", "shop"}).loadBootstrap();
+    assertThat(b.getNode().getId()).isEqualTo("pod-7");
+    assertThat(b.getNode().getCluster()).isEqualTo("shop");
+    assertThat(b.getDynamicResources()).isEqualTo(plain.getDynamicResources());
+
+    assertThatThrownBy(() -> Options.parse(new String[] {"--config-yaml", "stats_config: {}"}).loadBootstrap())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("stats_config: not supported by Remora (--config-yaml:1:1)");
   }
 
   @Test
