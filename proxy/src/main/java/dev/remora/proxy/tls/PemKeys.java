@@ -3,6 +3,12 @@ package dev.remora.proxy.tls;
 import dev.remora.proxy.config.ConfigException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,6 +50,55 @@ final class PemKeys {
       }
     }
     throw new ConfigException(path, "no PEM private key found");
+  }
+
+  /**
+   * The key in a PKCS#8 PEM from {@link #toPkcs8Pem}, checked against the certificate it belongs
+   * to; null for an encrypted key (Netty decrypts it with the password).
+   */
+  static PrivateKey matchingKey(byte[] pkcs8Pem, X509Certificate cert, String path) throws ConfigException {
+    Matcher m = BLOCK.matcher(new String(pkcs8Pem, StandardCharsets.US_ASCII));
+    if (!m.find() || !m.group(1).equals("PRIVATE KEY")) {
+      return null;
+    }
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(decode(m.group(2), path));
+    PrivateKey key = null;
+    for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS"}) {
+      try {
+        key = KeyFactory.getInstance(algorithm).generatePrivate(spec);
+        break;
+      } catch (GeneralSecurityException e) {
+        // try the next algorithm
+      }
+    }
+    if (key == null) {
+      throw new ConfigException(path, "cannot read the private key (RSA, EC and Ed25519 are supported)");
+    }
+    if (!matches(key, cert)) {
+      throw new ConfigException(path, "does not match the certificate in certificate_chain");
+    }
+    return key;
+  }
+
+  private static boolean matches(PrivateKey key, X509Certificate cert) {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      default -> key.getAlgorithm();
+    };
+    try {
+      byte[] probe = "remora key check".getBytes(StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(cert.getPublicKey());
+      verifier.update(probe);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false; // e.g. an EC key against an RSA certificate
+    }
   }
 
   private static byte[] decode(String body, String path) throws ConfigException {

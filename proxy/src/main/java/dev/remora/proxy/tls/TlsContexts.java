@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -80,8 +81,9 @@ public final class TlsContexts {
     }
     SslContextBuilder builder;
     try {
-      builder = SslContextBuilder.forServer(new ByteArrayInputStream(key.chainPem),
-          new ByteArrayInputStream(key.keyPem), key.password);
+      builder = key.key != null ? SslContextBuilder.forServer(key.key, key.chain)
+          : SslContextBuilder.forServer(new ByteArrayInputStream(key.chainPem), new ByteArrayInputStream(key.keyPem),
+              key.password);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(key.path + ".private_key", "cannot read the private key: " + rootMessage(e), e);
     }
@@ -120,7 +122,11 @@ public final class TlsContexts {
     KeyMaterial key = keyMaterial(common, secrets);
     if (key != null) {
       try {
-        builder.keyManager(new ByteArrayInputStream(key.chainPem), new ByteArrayInputStream(key.keyPem), key.password);
+        if (key.key != null) {
+          builder.keyManager(key.key, key.chain);
+        } else {
+          builder.keyManager(new ByteArrayInputStream(key.chainPem), new ByteArrayInputStream(key.keyPem), key.password);
+        }
       } catch (IllegalArgumentException e) {
         throw new ConfigException(key.path + ".private_key", "cannot read the private key: " + rootMessage(e), e);
       }
@@ -138,7 +144,9 @@ public final class TlsContexts {
     return new UpstreamTls(build(builder), config.getSni());
   }
 
-  private record KeyMaterial(String path, byte[] chainPem, byte[] keyPem, String password) {}
+  /** A certificate and its key: {@code key} parsed and checked, or null when encrypted (then {@code keyPem}). */
+  private record KeyMaterial(String path, X509Certificate[] chain, byte[] chainPem, PrivateKey key, byte[] keyPem,
+      String password) {}
 
   private static KeyMaterial keyMaterial(CommonTlsContext common, SecretLookup secrets) throws ConfigException {
     int inline = common.getTlsCertificatesCount();
@@ -163,12 +171,13 @@ public final class TlsContexts {
     } else {
       return null;
     }
-    byte[] chain = read(cert.getCertificateChain(), path + ".certificate_chain");
-    parseCertificates(chain, path + ".certificate_chain");
-    byte[] key = read(cert.getPrivateKey(), path + ".private_key");
+    byte[] chainPem = read(cert.getCertificateChain(), path + ".certificate_chain");
+    X509Certificate[] chain = parseCertificates(chainPem, path + ".certificate_chain");
+    byte[] keyPem = PemKeys.toPkcs8Pem(read(cert.getPrivateKey(), path + ".private_key"), path + ".private_key");
+    PrivateKey key = PemKeys.matchingKey(keyPem, chain[0], path + ".private_key");
     String password = cert.hasPassword()
         ? new String(read(cert.getPassword(), path + ".password"), StandardCharsets.UTF_8).strip() : null;
-    return new KeyMaterial(path, chain, PemKeys.toPkcs8Pem(key, path + ".private_key"), password);
+    return new KeyMaterial(path, chain, chainPem, key, keyPem, password);
   }
 
   private static X509Certificate[] trustedCa(CommonTlsContext common, SecretLookup secrets) throws ConfigException {

@@ -363,6 +363,25 @@ class TlsContextsTest {
 
   // --- refused configs
 
+  @ParameterizedTest
+  @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
+  void refusesAKeyThatDoesNotMatchTheCertificate(SslProvider provider) throws Exception {
+    requireProvider(provider);
+    DownstreamTlsContext mismatch = DownstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()
+        .addTlsCertificates(TlsCertificate.newBuilder().setCertificateChain(inline(server.certPem()))
+            .setPrivateKey(inline(client.keyPem())))).build();
+    assertThatThrownBy(() -> TlsContexts.serverContext(mismatch, SecretLookup.none(), provider))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("common_tls_context.tls_certificates[0].private_key: does not match the certificate in "
+            + "certificate_chain");
+    DownstreamTlsContext ecKeyRsaCert = DownstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext
+        .newBuilder().addTlsCertificates(TlsCertificate.newBuilder().setCertificateChain(inline(server.certPem()))
+            .setPrivateKey(inline(ecServer.keyPem())))).build();
+    assertThatThrownBy(() -> TlsContexts.serverContext(ecKeyRsaCert, SecretLookup.none(), provider))
+        .hasMessage("common_tls_context.tls_certificates[0].private_key: does not match the certificate in "
+            + "certificate_chain");
+  }
+
   @Test
   void refusesConfigsItCannotHonour() {
     assertThatThrownBy(() -> TlsContexts.serverContext(DownstreamTlsContext.getDefaultInstance(), SecretLookup.none()))
