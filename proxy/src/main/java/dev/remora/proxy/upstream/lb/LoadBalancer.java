@@ -8,6 +8,10 @@ import dev.remora.proxy.upstream.Host;
  * that made it, and replace it when the host set changes.
  */
 public interface LoadBalancer {
-  /** The host for this request, or null when the cluster has no host at all. */
+  /**
+   * The host for this request, or null when the cluster has no host at all.
+   *
+   * @param ctx never null: pass {@link LbContext#NONE} when there is no hash and nothing is counted
+   */
   Host chooseHost(LbContext ctx);
 }

@@ -16,7 +16,10 @@ import java.util.List;
  *
  * <p>Supported: ROUND_ROBIN, LEAST_REQUEST ({@code choice_count}, {@code active_request_bias}
  * default value), RANDOM, RING_HASH (xxHash only), MAGLEV; {@code common_lb_config}'s
- * {@code healthy_panic_threshold} and {@code consistent_hashing_lb_config.use_hostname_for_hashing}.
+ * {@code healthy_panic_threshold} and {@code consistent_hashing_lb_config.use_hostname_for_hashing}
+ * (a host without a hostname is hashed by its {@link Host#key()}). Refused: CLUSTER_PROVIDED,
+ * LOAD_BALANCING_POLICY_CONFIG, {@code load_balancing_policy}, subsets, slow start, locality-weighted
+ * balancing, {@code hash_balance_factor}, MURMUR_HASH_2. Zone-aware settings are ignored.
  */
 public final class LoadBalancerFactory {
   static final long DEFAULT_MIN_RING_SIZE = 1024;
