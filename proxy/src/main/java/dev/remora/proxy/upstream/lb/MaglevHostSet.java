@@ -1,10 +1,12 @@
 package dev.remora.proxy.upstream.lb;
 
 import dev.remora.proxy.upstream.Host;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * MAGLEV built as Envoy builds it: host i walks its permutation {@code (offset + skip * j) mod M}
+ * MAGLEV built as Envoy builds it: hosts sorted by hash key; host i walks its permutation {@code (offset + skip * j) mod M}
  * with {@code offset = xxh64(key) mod M} and {@code skip = xxh64(key, seed 1) mod (M - 1) + 1},
  * claiming the first free slot per turn; a host with a fraction f of the largest weight takes a
  * turn every 1/f rounds. A request's hash picks slot {@code hash mod M} (unsigned). Without a hash
@@ -15,7 +17,10 @@ final class MaglevHostSet extends PreparedHostSet {
 
   MaglevHostSet(List<Host> hosts, double panicThreshold, int tableSize, boolean useHostname) {
     super(hosts, panicThreshold);
-    List<Host> targets = targets();
+    // Build in hash-key order, as Envoy does, so the table does not depend on the order hosts
+    // arrived in (EDS may list them differently on every update).
+    List<Host> targets = new ArrayList<>(targets());
+    targets.sort(Comparator.comparing(h -> RingHashHostSet.hashKey(h, useHostname)));
     int n = targets.size();
     if (n == 0) {
       table = new Host[0];

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The same hash must reach the same host as behind Envoy. Expected rings and tables are the ones
  * Envoy's own load balancer tests document for hosts 127.0.0.1:90..95 (ring_hash_lb_test "Basic",
- * maglev_lb_test "Basic" and "BasicWithHostName").
+ * maglev_lb_test "Basic", "BasicStability", "BasicWithHostName" and "Weighted").
  */
 class EnvoyCompatibilityTest {
   private static List<Host> ports90to95(boolean withHostnames) {
@@ -80,6 +80,30 @@ class EnvoyCompatibilityTest {
     int[] expected = {2, 5, 0, 3, 4, 1, 0};
     for (int slot = 0; slot < 21; slot++) {
       assertThat(set.lookup(slot)).as("hash %d", slot).isEqualTo(hosts.get(expected[slot % 7]));
+    }
+  }
+
+  @Test
+  void maglevTableDoesNotDependOnHostOrder() throws ConfigException {
+    List<Host> hosts = ports90to95(false);
+    List<Host> shuffled = new ArrayList<>(hosts);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(4));
+    assertThat(shuffled).isNotEqualTo(hosts);
+    MaglevHostSet set = maglev7(shuffled, false);
+    int[] expected = {2, 4, 0, 1, 5, 0, 3};
+    for (int slot = 0; slot < 7; slot++) {
+      assertThat(set.lookup(slot)).as("hash %d", slot).isEqualTo(hosts.get(expected[slot]));
+    }
+  }
+
+  @Test
+  void weightedMaglevMatchesEnvoysTable() throws ConfigException {
+    List<Host> hosts = List.of(new Host("127.0.0.1", 90, 1, "", true, 0), new Host("127.0.0.1", 91, 2, "", true, 0));
+    MaglevHostSet set = (MaglevHostSet) LoadBalancerFactory.of(Cluster.newBuilder().setLbPolicy(LbPolicy.MAGLEV)
+        .setMaglevLbConfig(MaglevLbConfig.newBuilder().setTableSize(UInt64Value.of(17))).build()).prepare(hosts);
+    int[] expected = {1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1};
+    for (int slot = 0; slot < 51; slot++) {
+      assertThat(set.lookup(slot)).as("hash %d", slot).isEqualTo(hosts.get(expected[slot % 17]));
     }
   }
 }

@@ -41,7 +41,8 @@ class MaglevTest {
 
   @Test
   void firstHostClaimsItsOffsetSlot() {
-    // The first host's first turn finds an empty table, so it owns slot xxh64(key) mod M: this pins
+    // The first host (in key order) takes its first turn on an empty table, so it owns slot
+    // xxh64(key) mod M: this pins
     // the permutation's offset to Envoy's formula.
     List<Host> hosts = Hosts.equal(4);
     MaglevHostSet set = (MaglevHostSet) Hosts.prepare(LbPolicy.MAGLEV, hosts);
