@@ -42,8 +42,7 @@ class MaglevTest {
   @Test
   void firstHostClaimsItsOffsetSlot() {
     // The first host (in key order) takes its first turn on an empty table, so it owns slot
-    // xxh64(key) mod M: this pins
-    // the permutation's offset to Envoy's formula.
+    // xxh64(key) mod M: this pins the permutation's offset to Envoy's formula.
     List<Host> hosts = Hosts.equal(4);
     MaglevHostSet set = (MaglevHostSet) Hosts.prepare(LbPolicy.MAGLEV, hosts);
     assertThat(set.lookup(XxHash64.hash("10.0.0.1:80", 0))).isEqualTo(hosts.get(0));
