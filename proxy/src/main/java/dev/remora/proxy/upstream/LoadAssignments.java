@@ -8,7 +8,9 @@ import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a {@code ClusterLoadAssignment} (a cluster's {@code load_assignment} or an EDS resource) into
@@ -49,7 +51,20 @@ public final class LoadAssignments {
             localityPath + ".lb_endpoints[" + j + "]"));
       }
     }
+    checkWeightSums(hosts, join(fieldPath, "endpoints"));
     return List.copyOf(hosts);
+  }
+
+  /** Envoy refuses a priority whose weights add up past uint32; so does Remora. */
+  private static void checkWeightSums(List<Host> hosts, String path) throws ConfigException {
+    Map<Integer, Long> sums = new HashMap<>();
+    for (Host h : hosts) {
+      long sum = sums.merge(h.priority(), (long) h.weight(), Long::sum);
+      if (sum > 0xFFFFFFFFL) {
+        throw new ConfigException(path, "the load_balancing_weight of the endpoints at priority "
+            + h.priority() + " add up to more than 4294967295");
+      }
+    }
   }
 
   private static Host host(LbEndpoint lbEndpoint, int priority, String path) throws ConfigException {
@@ -101,7 +116,8 @@ public final class LoadAssignments {
     if (lbEndpoint.hasLoadBalancingWeight()) {
       weight = lbEndpoint.getLoadBalancingWeight().getValue();
       if (weight < 1) {
-        throw new ConfigException(path + ".load_balancing_weight", "must be at least 1");
+        // uint32 in the proto: values past 2^31 - 1 arrive negative
+        throw new ConfigException(path + ".load_balancing_weight", "must be 1..2147483647");
       }
     }
     if (priority < 0) {

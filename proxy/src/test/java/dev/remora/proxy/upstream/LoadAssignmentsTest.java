@@ -142,7 +142,9 @@ class LoadAssignmentsTest {
   @Test
   void zeroWeightIsRefused() {
     assertThat(error(cla(edit(b -> b.setLoadBalancingWeight(UInt32Value.of(0))))).getMessage())
-        .isEqualTo("load_assignment.endpoints[0].lb_endpoints[0].load_balancing_weight: must be at least 1");
+        .isEqualTo("load_assignment.endpoints[0].lb_endpoints[0].load_balancing_weight: must be 1..2147483647");
+    assertThat(error(cla(edit(b -> b.setLoadBalancingWeight(UInt32Value.of(-1))))).fieldPath())
+        .isEqualTo("load_assignment.endpoints[0].lb_endpoints[0].load_balancing_weight");
   }
 
   @Test
@@ -158,5 +160,14 @@ class LoadAssignmentsTest {
             .addDropOverloads(ClusterLoadAssignment.Policy.DropOverload.newBuilder().setCategory("x")))
         .build();
     assertThat(error(cla).fieldPath()).isEqualTo("load_assignment.policy.drop_overloads");
+  }
+
+  @Test
+  void weightsOfAPriorityMustFitInUint32() throws ConfigException {
+    LbEndpoint heavy = edit(b -> b.setLoadBalancingWeight(UInt32Value.of(Integer.MAX_VALUE)));
+    // 2 * (2^31 - 1) fits, a third does not.
+    assertThat(LoadAssignments.hosts(cla(heavy, heavy), "la")).hasSize(2);
+    assertThat(error(cla(heavy, heavy, heavy)).getMessage()).isEqualTo("load_assignment.endpoints: the "
+        + "load_balancing_weight of the endpoints at priority 0 add up to more than 4294967295");
   }
 }
