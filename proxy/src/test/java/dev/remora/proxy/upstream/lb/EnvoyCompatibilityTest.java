@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The same hash must reach the same host as behind Envoy. Expected rings and tables are the ones
- * Envoy's own load balancer tests document for hosts 127.0.0.1:90..95 (ring_hash_lb_test "Basic",
+ * Envoy's own load balancer tests document for hosts 127.0.0.1:90..95 (ring_hash_lb_test "Basic" and the ring of "BasicWithDoundedLoad",
  * maglev_lb_test "Basic", "BasicStability", "BasicWithHostName" and "Weighted").
  */
 class EnvoyCompatibilityTest {
@@ -51,6 +51,27 @@ class EnvoyCompatibilityTest {
     }
     assertThat(set.lookup(0).port()).isEqualTo(94);
     assertThat(set.lookup(-1L).port()).isEqualTo(94);
+  }
+
+  @Test
+  void ringHashByHostnameMatchesEnvoysRing() throws ConfigException {
+    List<Host> hosts = ports90to95(true);
+    RingHashHostSet set = (RingHashHostSet) LoadBalancerFactory.of(Cluster.newBuilder()
+        .setLbPolicy(LbPolicy.RING_HASH)
+        .setRingHashLbConfig(RingHashLbConfig.newBuilder().setMinimumRingSize(UInt64Value.of(12)))
+        .setCommonLbConfig(CommonLbConfig.newBuilder().setConsistentHashingLbConfig(
+            CommonLbConfig.ConsistentHashingLbConfig.newBuilder().setUseHostnameForHashing(true)))
+        .build()).prepare(hosts);
+    String[][] ring = {
+        {"1975508444536362413", "95"}, {"2376063919839173711", "95"}, {"2386806903309390596", "93"},
+        {"6749904478991551885", "94"}, {"6803900775736438537", "93"}, {"7225015537174310577", "92"},
+        {"8787465352164086522", "90"}, {"11282020843382717940", "92"}, {"13723418369486627818", "91"},
+        {"13776502110861797421", "90"}, {"14338313586354474791", "91"}, {"15364271037087512980", "94"}};
+    for (String[] point : ring) {
+      assertThat(set.lookup(Long.parseUnsignedLong(point[0])).hostname()).as("at %s", point[0]).isEqualTo(point[1]);
+    }
+    assertThat(set.lookup(0).hostname()).isEqualTo("95");
+    assertThat(set.lookup(-1L).hostname()).isEqualTo("95");
   }
 
   private static MaglevHostSet maglev7(List<Host> hosts, boolean useHostname) throws ConfigException {
