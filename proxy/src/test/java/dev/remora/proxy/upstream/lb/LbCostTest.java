@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * that every pick is one of the targets, so the loop cannot be optimised away unnoticed.
  */
 class LbCostTest {
-  private static final int WARMUP = 300_000;
-  private static final int CALLS = 2_000_000;
+  private static final int WARMUP = 200_000;
+  private static final int CALLS = 1_000_000;
 
   @Test
   void perPickCostOfEachPolicy() {
