@@ -1,0 +1,73 @@
+package dev.remora.proxy.http.route;
+
+import dev.remora.proxy.config.ConfigException;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A RouteConfiguration compiled once per config version into immutable matchers. Safe to share
+ * across worker threads; {@link #select} touches no proto and allocates nothing for plain matches.
+ */
+public final class RouteTable {
+  private final String name;
+  private final VirtualHostSelector hosts;
+  private final String[] internalOnlyHeaders;
+  private final Set<String> clusterNames;
+  private final Boolean validateClusters;
+
+  RouteTable(String name, VirtualHostSelector hosts, String[] internalOnlyHeaders, Set<String> clusterNames,
+      Boolean validateClusters) {
+    this.name = name;
+    this.hosts = hosts;
+    this.internalOnlyHeaders = internalOnlyHeaders;
+    this.clusterNames = clusterNames;
+    this.validateClusters = validateClusters;
+  }
+
+  /**
+   * Compiles {@code config}; errors carry field paths relative to it, e.g.
+   * {@code virtual_hosts[1].routes[0].match.safe_regex.regex: invalid RE2 regex: ...}.
+   */
+  public static RouteTable compile(RouteConfiguration config, RouteCompileContext ctx) throws ConfigException {
+    return new RouteTableCompiler(config, ctx).compile();
+  }
+
+  /**
+   * The route for this request: the virtual host chosen by Host (:authority), then its first
+   * matching route. Null when no virtual host or no route matches (answer 404, route_not_found).
+   * The request's URI must be in origin form (path and query).
+   */
+  public RouteMatch select(HttpRequest request) {
+    CompiledVirtualHost vh = hosts.select(request.headers().get(HttpHeaderNames.HOST));
+    return vh == null ? null : vh.select(request);
+  }
+
+  /** The RouteConfiguration's name. */
+  public String name() { return name; }
+
+  /** Removes {@code internal_only_headers}; the connection manager calls it for external requests. */
+  public void stripInternalOnlyHeaders(HttpHeaders headers) {
+    for (String h : internalOnlyHeaders) {
+      headers.remove(h);
+    }
+  }
+
+  /** {@code internal_only_headers}, lower case. */
+  public List<String> internalOnlyHeaders() { return List.of(internalOnlyHeaders); }
+
+  /** Every cluster named by a {@code cluster} or {@code weighted_clusters} action. */
+  public Set<String> clusterNames() { return clusterNames; }
+
+  /**
+   * {@code validate_clusters}, or {@code defaultValue} when unset (Envoy: true for a route config
+   * inlined in the connection manager, false for RDS). When true, the caller refuses the config if
+   * {@link #clusterNames()} names a cluster it does not know.
+   */
+  public boolean validateClusters(boolean defaultValue) {
+    return validateClusters == null ? defaultValue : validateClusters;
+  }
+}

@@ -1,0 +1,481 @@
+package dev.remora.proxy.http.route;
+
+import static dev.remora.proxy.http.route.ProtoFields.allowOnly;
+import static dev.remora.proxy.http.route.ProtoFields.join;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import dev.remora.proxy.config.ConfigException;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster.ClusterWeight;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a RouteConfiguration into a {@link RouteTable}. Every message is checked against the fields
+ * Remora implements: anything else set is refused with "&lt;path&gt;: not supported by Remora".
+ */
+final class RouteTableCompiler {
+  private static final Set<String> CONFIG_FIELDS = Set.of("name", "virtual_hosts", "internal_only_headers",
+      "response_headers_to_add", "response_headers_to_remove", "request_headers_to_add",
+      "request_headers_to_remove", "most_specific_header_mutations_wins", "validate_clusters",
+      "max_direct_response_body_size_bytes", "ignore_port_in_host_matching", "typed_per_filter_config", "metadata");
+  private static final Set<String> VHOST_FIELDS = Set.of("name", "domains", "routes", "require_tls",
+      "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add",
+      "response_headers_to_remove", "typed_per_filter_config", "metadata");
+  private static final Set<String> ROUTE_FIELDS = Set.of("name", "match", "route", "redirect", "direct_response",
+      "metadata", "typed_per_filter_config", "request_headers_to_add", "request_headers_to_remove",
+      "response_headers_to_add", "response_headers_to_remove");
+  private static final Set<String> MATCH_FIELDS = Set.of("prefix", "path", "safe_regex", "path_separated_prefix",
+      "case_sensitive", "headers", "query_parameters", "grpc");
+  private static final Set<String> ACTION_FIELDS = Set.of("cluster", "cluster_header", "weighted_clusters",
+      "cluster_not_found_response_code", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal",
+      "auto_host_rewrite", "host_rewrite_header", "timeout", "idle_timeout", "hash_policy");
+  private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
+  private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight");
+  private static final Set<String> REDIRECT_FIELDS = Set.of("https_redirect", "scheme_redirect", "host_redirect",
+      "port_redirect", "path_redirect", "prefix_rewrite", "regex_rewrite", "response_code", "strip_query");
+  private static final Set<String> DIRECT_FIELDS = Set.of("status", "body");
+  private static final Set<String> DATA_SOURCE_FIELDS = Set.of("inline_bytes", "inline_string", "filename");
+  private static final Set<String> METADATA_FIELDS = Set.of("filter_metadata");
+  private static final int DEFAULT_MAX_DIRECT_RESPONSE_BODY = 4096;
+
+  private final RouteConfiguration config;
+  private final RouteCompileContext ctx;
+  private final Set<String> clusterNames = new LinkedHashSet<>();
+  private final int maxDirectResponseBody;
+  private HeaderMutationLevel configRequestLevel;
+  private HeaderMutationLevel configResponseLevel;
+
+  RouteTableCompiler(RouteConfiguration config, RouteCompileContext ctx) {
+    this.config = config;
+    this.ctx = ctx;
+    this.maxDirectResponseBody = config.hasMaxDirectResponseBodySizeBytes()
+        ? config.getMaxDirectResponseBodySizeBytes().getValue() : DEFAULT_MAX_DIRECT_RESPONSE_BODY;
+  }
+
+  RouteTable compile() throws ConfigException {
+    allowOnly(config, "", CONFIG_FIELDS);
+    if (config.hasMetadata()) {
+      allowOnly(config.getMetadata(), "metadata", METADATA_FIELDS);
+    }
+    configRequestLevel = HeaderMutationLevel.compile(config.getRequestHeadersToAddList(), "request_headers_to_add",
+        config.getRequestHeadersToRemoveList(), "request_headers_to_remove", "");
+    configResponseLevel = HeaderMutationLevel.compile(config.getResponseHeadersToAddList(), "response_headers_to_add",
+        config.getResponseHeadersToRemoveList(), "response_headers_to_remove", "");
+    Map<String, Object> configFilterConfigs = perFilterConfigs(config.getTypedPerFilterConfigMap(), "");
+
+    String[] internalOnly = new String[config.getInternalOnlyHeadersCount()];
+    for (int i = 0; i < internalOnly.length; i++) {
+      String h = config.getInternalOnlyHeaders(i);
+      if (h.isEmpty()) {
+        throw new ConfigException("internal_only_headers[" + i + "]", "must not be empty");
+      }
+      internalOnly[i] = h.toLowerCase(Locale.ROOT);
+    }
+
+    List<VirtualHostSelector.Domain> domains = new ArrayList<>();
+    Map<String, String> domainOwner = new HashMap<>();
+    Set<String> vhostNames = new HashSet<>();
+    for (int i = 0; i < config.getVirtualHostsCount(); i++) {
+      VirtualHost vh = config.getVirtualHosts(i);
+      String path = "virtual_hosts[" + i + "]";
+      if (vh.getName().isEmpty()) {
+        throw new ConfigException(join(path, "name"), "must not be empty");
+      }
+      if (!vhostNames.add(vh.getName())) {
+        throw new ConfigException(join(path, "name"), "duplicate virtual host name \"" + vh.getName() + "\"");
+      }
+      CompiledVirtualHost compiled = compileVirtualHost(vh, path, configFilterConfigs);
+      if (vh.getDomainsCount() == 0) {
+        throw new ConfigException(join(path, "domains"), "at least one domain is required");
+      }
+      for (int d = 0; d < vh.getDomainsCount(); d++) {
+        String domainPath = join(path, "domains") + "[" + d + "]";
+        String domain = checkDomain(vh.getDomains(d), domainPath);
+        String owner = domainOwner.putIfAbsent(domain, vh.getName());
+        if (owner != null) {
+          throw new ConfigException(domainPath, "duplicate domain \"" + domain + "\" (also in virtual host \"" + owner + "\")");
+        }
+        domains.add(new VirtualHostSelector.Domain(domain, compiled));
+      }
+    }
+    Boolean validateClusters = config.hasValidateClusters() ? config.getValidateClusters().getValue() : null;
+    return new RouteTable(config.getName(), new VirtualHostSelector(domains, config.getIgnorePortInHostMatching()),
+        internalOnly, Collections.unmodifiableSet(clusterNames), validateClusters);
+  }
+
+  private static String checkDomain(String domain, String path) throws ConfigException {
+    if (domain.isEmpty()) {
+      throw new ConfigException(path, "must not be empty");
+    }
+    String d = domain.toLowerCase(Locale.ROOT);
+    int star = d.indexOf('*');
+    if (star >= 0 && !d.equals("*")) {
+      boolean edge = star == 0 || star == d.length() - 1;
+      if (!edge || d.indexOf('*', star + 1) >= 0) {
+        throw new ConfigException(path, "\"" + domain + "\": a wildcard may only stand at the start or the end");
+      }
+    }
+    for (int i = 0; i < d.length(); i++) {
+      char c = d.charAt(i);
+      if (c <= ' ' || c == 0x7f) {
+        throw new ConfigException(path, "\"" + domain + "\" contains whitespace or a control character");
+      }
+    }
+    return d;
+  }
+
+  private CompiledVirtualHost compileVirtualHost(VirtualHost vh, String path, Map<String, Object> configFilterConfigs)
+      throws ConfigException {
+    allowOnly(vh, path, VHOST_FIELDS);
+    Map<String, Map<String, Object>> vhMetadata = metadata(vh.hasMetadata(), vh.getMetadata(), path);
+    HeaderMutationLevel vhRequest = HeaderMutationLevel.compile(vh.getRequestHeadersToAddList(), "request_headers_to_add",
+        vh.getRequestHeadersToRemoveList(), "request_headers_to_remove", path);
+    HeaderMutationLevel vhResponse = HeaderMutationLevel.compile(vh.getResponseHeadersToAddList(), "response_headers_to_add",
+        vh.getResponseHeadersToRemoveList(), "response_headers_to_remove", path);
+    Map<String, Object> vhFilterConfigs = merge(configFilterConfigs, perFilterConfigs(vh.getTypedPerFilterConfigMap(), path));
+
+    RouteMatch tlsRedirect = null;
+    switch (vh.getRequireTls()) {
+      case NONE: break;
+      case ALL:
+        tlsRedirect = new RouteMatch("", new RouteAction.Redirect("https", null, null, null, null, false, 301),
+            HeaderMutations.NONE, Map.of(), vhFilterConfigs, vh.getName(), vhMetadata);
+        break;
+      default:
+        // EXTERNAL_ONLY needs to know which requests are internal, which the route table cannot tell
+        throw new ConfigException(join(path, "require_tls"), vh.getRequireTls() + " not supported by Remora");
+    }
+
+    int n = vh.getRoutesCount();
+    RouteMatcher[] matchers = new RouteMatcher[n];
+    RouteMatch[] routes = new RouteMatch[n];
+    for (int r = 0; r < n; r++) {
+      Route route = vh.getRoutes(r);
+      String routePath = join(path, "routes") + "[" + r + "]";
+      allowOnly(route, routePath, ROUTE_FIELDS);
+      if (!route.hasMatch()) {
+        throw new ConfigException(join(routePath, "match"), "is required");
+      }
+      matchers[r] = compileMatch(route.getMatch(), join(routePath, "match"));
+      RouteAction action = compileAction(route, routePath, matchers[r].path);
+      HeaderMutationLevel routeRequest = HeaderMutationLevel.compile(route.getRequestHeadersToAddList(),
+          "request_headers_to_add", route.getRequestHeadersToRemoveList(), "request_headers_to_remove", routePath);
+      HeaderMutationLevel routeResponse = HeaderMutationLevel.compile(route.getResponseHeadersToAddList(),
+          "response_headers_to_add", route.getResponseHeadersToRemoveList(), "response_headers_to_remove", routePath);
+      HeaderMutations mutations = new HeaderMutations(
+          ordered(routeRequest, vhRequest, configRequestLevel), ordered(routeResponse, vhResponse, configResponseLevel));
+      routes[r] = new RouteMatch(route.getName(), action, mutations,
+          metadata(route.hasMetadata(), route.getMetadata(), routePath),
+          merge(vhFilterConfigs, perFilterConfigs(route.getTypedPerFilterConfigMap(), routePath)),
+          vh.getName(), vhMetadata);
+    }
+    return new CompiledVirtualHost(vh.getName(), matchers, routes, tlsRedirect);
+  }
+
+  /** Envoy's order: most specific first (so the least specific wins), unless reversed by config. */
+  private HeaderMutationLevel[] ordered(HeaderMutationLevel route, HeaderMutationLevel vhost, HeaderMutationLevel global) {
+    List<HeaderMutationLevel> levels = new ArrayList<>(3);
+    HeaderMutationLevel[] order = config.getMostSpecificHeaderMutationsWins()
+        ? new HeaderMutationLevel[] {global, vhost, route}
+        : new HeaderMutationLevel[] {route, vhost, global};
+    for (HeaderMutationLevel l : order) {
+      if (l != null) {
+        levels.add(l);
+      }
+    }
+    return levels.toArray(new HeaderMutationLevel[0]);
+  }
+
+  private RouteMatcher compileMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch m, String path) throws ConfigException {
+    allowOnly(m, path, MATCH_FIELDS);
+    boolean caseSensitive = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
+    PathMatcher pathMatcher;
+    switch (m.getPathSpecifierCase()) {
+      case PREFIX: pathMatcher = PathMatcher.prefix(m.getPrefix(), caseSensitive); break;
+      case PATH: pathMatcher = PathMatcher.exact(m.getPath(), caseSensitive); break;
+      case SAFE_REGEX: pathMatcher = PathMatcher.regex(Re2.compile(m.getSafeRegex(), join(path, "safe_regex"))); break;
+      case PATH_SEPARATED_PREFIX: {
+        String p = m.getPathSeparatedPrefix();
+        String fp = join(path, "path_separated_prefix");
+        if (!p.startsWith("/")) {
+          throw new ConfigException(fp, "must start with '/'");
+        }
+        if (p.length() > 1 && p.endsWith("/")) {
+          throw new ConfigException(fp, "must not end with '/'");
+        }
+        if (p.indexOf('?') >= 0 || p.indexOf('#') >= 0) {
+          throw new ConfigException(fp, "must not contain '?' or '#'");
+        }
+        // "/" alone would only match "/" and "//...": Envoy forbids the trailing slash, so "/" is a plain prefix
+        pathMatcher = p.equals("/") ? PathMatcher.prefix(p, caseSensitive) : PathMatcher.separatedPrefix(p, caseSensitive);
+        break;
+      }
+      default:
+        throw new ConfigException(path, "one of prefix, path, safe_regex or path_separated_prefix is required");
+    }
+    HeaderCondition[] headers = new HeaderCondition[m.getHeadersCount()];
+    for (int i = 0; i < headers.length; i++) {
+      headers[i] = HeaderCondition.compile(m.getHeaders(i), join(path, "headers") + "[" + i + "]");
+    }
+    QueryCondition[] query = new QueryCondition[m.getQueryParametersCount()];
+    for (int i = 0; i < query.length; i++) {
+      query[i] = QueryCondition.compile(m.getQueryParameters(i), join(path, "query_parameters") + "[" + i + "]");
+    }
+    return new RouteMatcher(pathMatcher, headers, query, m.hasGrpc());
+  }
+
+  private RouteAction compileAction(Route route, String path, PathMatcher matcher) throws ConfigException {
+    switch (route.getActionCase()) {
+      case ROUTE: return compileForward(route.getRoute(), join(path, "route"), matcher);
+      case REDIRECT: return compileRedirect(route.getRedirect(), join(path, "redirect"), matcher);
+      case DIRECT_RESPONSE: return compileDirect(route.getDirectResponse(), join(path, "direct_response"));
+      default: throw new ConfigException(path, "one of route, redirect or direct_response is required");
+    }
+  }
+
+  private RouteAction.Forward compileForward(io.envoyproxy.envoy.config.route.v3.RouteAction a, String path,
+      PathMatcher matcher) throws ConfigException {
+    allowOnly(a, path, ACTION_FIELDS);
+    String cluster = null;
+    String clusterHeader = null;
+    String[] weightedNames = null;
+    long[] weightedBounds = null;
+    switch (a.getClusterSpecifierCase()) {
+      case CLUSTER:
+        if (a.getCluster().isEmpty()) {
+          throw new ConfigException(join(path, "cluster"), "must not be empty");
+        }
+        cluster = a.getCluster();
+        clusterNames.add(cluster);
+        break;
+      case CLUSTER_HEADER:
+        if (a.getClusterHeader().isEmpty()) {
+          throw new ConfigException(join(path, "cluster_header"), "must not be empty");
+        }
+        clusterHeader = a.getClusterHeader().toLowerCase(Locale.ROOT);
+        break;
+      case WEIGHTED_CLUSTERS: {
+        WeightedCluster wc = a.getWeightedClusters();
+        String wp = join(path, "weighted_clusters");
+        allowOnly(wc, wp, WEIGHTED_FIELDS);
+        int n = wc.getClustersCount();
+        if (n == 0) {
+          throw new ConfigException(join(wp, "clusters"), "at least one cluster is required");
+        }
+        weightedNames = new String[n];
+        weightedBounds = new long[n];
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+          ClusterWeight cw = wc.getClusters(i);
+          String cp = join(wp, "clusters") + "[" + i + "]";
+          allowOnly(cw, cp, CLUSTER_WEIGHT_FIELDS);
+          if (cw.getName().isEmpty()) {
+            throw new ConfigException(join(cp, "name"), "must not be empty");
+          }
+          weightedNames[i] = cw.getName();
+          clusterNames.add(cw.getName());
+          sum += cw.hasWeight() ? Integer.toUnsignedLong(cw.getWeight().getValue()) : 0;
+          weightedBounds[i] = sum;
+        }
+        if (wc.hasTotalWeight() && Integer.toUnsignedLong(wc.getTotalWeight().getValue()) != sum) {
+          throw new ConfigException(join(wp, "total_weight"),
+              "is " + Integer.toUnsignedLong(wc.getTotalWeight().getValue()) + " but the cluster weights add up to " + sum);
+        }
+        if (sum == 0) {
+          throw new ConfigException(join(wp, "clusters"), "the sum of the weights must be greater than 0");
+        }
+        break;
+      }
+      default:
+        throw new ConfigException(path, "one of cluster, cluster_header or weighted_clusters is required");
+    }
+    int notFound;
+    switch (a.getClusterNotFoundResponseCode()) {
+      case SERVICE_UNAVAILABLE: notFound = 503; break;
+      case NOT_FOUND: notFound = 404; break;
+      case INTERNAL_SERVER_ERROR: notFound = 500; break;
+      default: throw new ConfigException(join(path, "cluster_not_found_response_code"), "unknown value");
+    }
+
+    PathRewrite rewrite = null;
+    if (!a.getPrefixRewrite().isEmpty()) {
+      if (a.hasRegexRewrite()) {
+        throw new ConfigException(join(path, "prefix_rewrite"), "cannot be combined with regex_rewrite");
+      }
+      rewrite = prefixRewrite(matcher, a.getPrefixRewrite(), join(path, "prefix_rewrite"));
+    } else if (a.hasRegexRewrite()) {
+      rewrite = PathRewrite.regex(a.getRegexRewrite(), join(path, "regex_rewrite"));
+    }
+
+    String hostLiteral = null;
+    String hostHeader = null;
+    boolean autoHost = false;
+    switch (a.getHostRewriteSpecifierCase()) {
+      case HOST_REWRITE_LITERAL:
+        if (a.getHostRewriteLiteral().isEmpty()) {
+          throw new ConfigException(join(path, "host_rewrite_literal"), "must not be empty");
+        }
+        hostLiteral = a.getHostRewriteLiteral();
+        break;
+      case HOST_REWRITE_HEADER:
+        if (a.getHostRewriteHeader().isEmpty()) {
+          throw new ConfigException(join(path, "host_rewrite_header"), "must not be empty");
+        }
+        hostHeader = a.getHostRewriteHeader().toLowerCase(Locale.ROOT);
+        break;
+      case AUTO_HOST_REWRITE: autoHost = a.getAutoHostRewrite().getValue(); break;
+      default: break;
+    }
+    long timeout = a.hasTimeout() ? millis(a.getTimeout(), join(path, "timeout")) : RouteAction.Forward.DEFAULT_TIMEOUT_MILLIS;
+    long idle = a.hasIdleTimeout() ? millis(a.getIdleTimeout(), join(path, "idle_timeout")) : -1;
+    return new RouteAction.Forward(cluster, clusterHeader, weightedNames, weightedBounds, notFound, rewrite,
+        hostLiteral, hostHeader, autoHost, timeout, idle, List.copyOf(a.getHashPolicyList()));
+  }
+
+  private static PathRewrite prefixRewrite(PathMatcher matcher, String replacement, String path) throws ConfigException {
+    String prefix = matcher.rewritablePrefix();
+    if (prefix == null) {
+      throw new ConfigException(path, "cannot be used with a safe_regex match (use regex_rewrite)");
+    }
+    return PathRewrite.prefix(prefix, replacement);
+  }
+
+  private static long millis(Duration d, String path) throws ConfigException {
+    if (d.getSeconds() < 0 || d.getNanos() < 0) {
+      throw new ConfigException(path, "must not be negative");
+    }
+    return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
+  }
+
+  private RouteAction.Redirect compileRedirect(RedirectAction r, String path, PathMatcher matcher) throws ConfigException {
+    allowOnly(r, path, REDIRECT_FIELDS);
+    String scheme = null;
+    switch (r.getSchemeRewriteSpecifierCase()) {
+      case HTTPS_REDIRECT:
+        scheme = r.getHttpsRedirect() ? "https" : null;
+        break;
+      case SCHEME_REDIRECT:
+        scheme = r.getSchemeRedirect().isEmpty() ? null : r.getSchemeRedirect().toLowerCase(Locale.ROOT);
+        break;
+      default: break;
+    }
+    String host = r.getHostRedirect().isEmpty() ? null : r.getHostRedirect();
+    if (r.getPortRedirect() > 65535) {
+      throw new ConfigException(join(path, "port_redirect"), r.getPortRedirect() + " is not a port");
+    }
+    String port = r.getPortRedirect() == 0 ? null : ":" + r.getPortRedirect();
+    String pathRedirect = null;
+    PathRewrite rewrite = null;
+    switch (r.getPathRewriteSpecifierCase()) {
+      case PATH_REDIRECT:
+        if (r.getPathRedirect().isEmpty()) {
+          throw new ConfigException(join(path, "path_redirect"), "must not be empty");
+        }
+        pathRedirect = r.getPathRedirect();
+        break;
+      case PREFIX_REWRITE:
+        rewrite = prefixRewrite(matcher, r.getPrefixRewrite(), join(path, "prefix_rewrite"));
+        break;
+      case REGEX_REWRITE:
+        rewrite = PathRewrite.regex(r.getRegexRewrite(), join(path, "regex_rewrite"));
+        break;
+      default: break;
+    }
+    int status;
+    switch (r.getResponseCode()) {
+      case MOVED_PERMANENTLY: status = 301; break;
+      case FOUND: status = 302; break;
+      case SEE_OTHER: status = 303; break;
+      case TEMPORARY_REDIRECT: status = 307; break;
+      case PERMANENT_REDIRECT: status = 308; break;
+      default: throw new ConfigException(join(path, "response_code"), "unknown value " + r.getResponseCodeValue());
+    }
+    return new RouteAction.Redirect(scheme, host, port, pathRedirect, rewrite, r.getStripQuery(), status);
+  }
+
+  private RouteAction.DirectResponse compileDirect(DirectResponseAction d, String path) throws ConfigException {
+    allowOnly(d, path, DIRECT_FIELDS);
+    if (d.getStatus() < 200 || d.getStatus() >= 600) {
+      throw new ConfigException(join(path, "status"), d.getStatus() + " is not in [200, 600)");
+    }
+    byte[] body = new byte[0];
+    if (d.hasBody()) {
+      DataSource ds = d.getBody();
+      String bp = join(path, "body");
+      allowOnly(ds, bp, DATA_SOURCE_FIELDS);
+      switch (ds.getSpecifierCase()) {
+        case INLINE_STRING: body = ds.getInlineString().getBytes(StandardCharsets.UTF_8); break;
+        case INLINE_BYTES: body = ds.getInlineBytes().toByteArray(); break;
+        case FILENAME:
+          try {
+            body = Files.readAllBytes(Path.of(ds.getFilename()));
+          } catch (IOException | RuntimeException e) {
+            throw new ConfigException(join(bp, "filename"), "cannot read " + ds.getFilename() + ": " + e.getMessage(), e);
+          }
+          break;
+        default: break;
+      }
+      if (body.length > maxDirectResponseBody) {
+        throw new ConfigException(bp, "response body size is " + body.length + " bytes; maximum is " + maxDirectResponseBody
+            + " (max_direct_response_body_size_bytes)");
+      }
+    }
+    return new RouteAction.DirectResponse(d.getStatus(), body);
+  }
+
+  private Map<String, Object> perFilterConfigs(Map<String, Any> configs, String path) throws ConfigException {
+    if (configs.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    // sorted so that the first error reported does not depend on map iteration order
+    for (String filter : new java.util.TreeSet<>(configs.keySet())) {
+      String fp = join(path, "typed_per_filter_config") + "[" + filter + "]";
+      Object compiled = ctx.perFilterConfig(filter, configs.get(filter), fp);
+      if (compiled == null) {
+        throw new ConfigException(fp, "the filter returned no per-route config");
+      }
+      out.put(filter, compiled);
+    }
+    return out;
+  }
+
+  /** {@code base} overridden by {@code more}; shares base when there is nothing to add. */
+  private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> more) {
+    if (more.isEmpty()) {
+      return base;
+    }
+    Map<String, Object> out = new HashMap<>(base);
+    out.putAll(more);
+    return Collections.unmodifiableMap(out);
+  }
+
+  private static Map<String, Map<String, Object>> metadata(boolean has, Metadata m, String path) throws ConfigException {
+    if (!has) {
+      return Map.of();
+    }
+    allowOnly(m, join(path, "metadata"), METADATA_FIELDS);
+    return FilterMetadata.of(m);
+  }
+}
