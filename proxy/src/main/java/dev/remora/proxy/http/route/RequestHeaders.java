@@ -32,19 +32,16 @@ final class RequestHeaders {
 
   /** All values of {@code name} joined by ",", allocating only when there are several. */
   static String joined(HttpHeaders headers, String name) {
+    // the iterator only tells whether there are several; it yields newest first, getAll keeps order
     Iterator<String> it = headers.valueStringIterator(name);
     if (!it.hasNext()) {
       return null;
     }
-    String first = it.next();
+    String one = it.next();
     if (!it.hasNext()) {
-      return first;
+      return one;
     }
-    StringBuilder sb = new StringBuilder(first);
-    while (it.hasNext()) {
-      sb.append(',').append(it.next());
-    }
-    return sb.toString();
+    return String.join(",", headers.getAll(name));
   }
 
   /** x-forwarded-proto (which the connection manager sets, as Envoy does), else HTTP/2's :scheme. */
