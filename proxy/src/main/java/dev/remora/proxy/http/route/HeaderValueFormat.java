@@ -3,6 +3,7 @@ package dev.remora.proxy.http.route;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.filter.StreamInfo;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -153,7 +154,8 @@ abstract class HeaderValueFormat {
     if (addr == null) {
       return;
     }
-    String host = addr.getAddress() != null ? addr.getAddress().getHostAddress() : addr.getHostString();
+    // NetUtil prints IPv6 in RFC 5952 form ("::1"), as Envoy does
+    String host = addr.getAddress() != null ? NetUtil.toAddressString(addr.getAddress()) : addr.getHostString();
     boolean v6 = host.indexOf(':') >= 0;
     if (withPort && v6) {
       sb.append('[').append(host).append("]:").append(addr.getPort());
