@@ -11,17 +11,20 @@ public final class RouteMatch implements RouteView {
   private final String name;
   private final RouteAction action;
   private final HeaderMutations headerMutations;
+  private final Map<String, HeaderMutations> clusterHeaderMutations;
   private final Map<String, Map<String, Object>> filterMetadata;
   private final Map<String, Object> perFilterConfig;
   private final String virtualHostName;
   private final Map<String, Map<String, Object>> virtualHostFilterMetadata;
 
   RouteMatch(String name, RouteAction action, HeaderMutations headerMutations,
+      Map<String, HeaderMutations> clusterHeaderMutations,
       Map<String, Map<String, Object>> filterMetadata, Map<String, Object> perFilterConfig,
       String virtualHostName, Map<String, Map<String, Object>> virtualHostFilterMetadata) {
     this.name = name;
     this.action = action;
     this.headerMutations = headerMutations;
+    this.clusterHeaderMutations = clusterHeaderMutations;
     this.filterMetadata = filterMetadata;
     this.perFilterConfig = perFilterConfig;
     this.virtualHostName = virtualHostName;
@@ -33,6 +36,18 @@ public final class RouteMatch implements RouteView {
 
   /** Route, virtual host and route-configuration header changes, in Envoy's order. */
   public HeaderMutations headerMutations() { return headerMutations; }
+
+  /**
+   * The header changes for a request sent to {@code cluster} (the result of
+   * {@link RouteAction.Forward#selectCluster}): a weighted cluster's own headers come first, then
+   * those of {@link #headerMutations()}. Same as {@link #headerMutations()} for other clusters.
+   */
+  public HeaderMutations headerMutations(String cluster) {
+    if (clusterHeaderMutations.isEmpty() || cluster == null) {
+      return headerMutations;
+    }
+    return clusterHeaderMutations.getOrDefault(cluster, headerMutations);
+  }
 
   @Override public String name() { return name; }
 

@@ -51,7 +51,8 @@ final class RouteTableCompiler {
       "cluster_not_found_response_code", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal",
       "auto_host_rewrite", "host_rewrite_header", "timeout", "idle_timeout", "hash_policy");
   private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
-  private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight");
+  private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight", "request_headers_to_add",
+      "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
   private static final Set<String> REDIRECT_FIELDS = Set.of("https_redirect", "scheme_redirect", "host_redirect",
       "port_redirect", "path_redirect", "prefix_rewrite", "regex_rewrite", "response_code", "strip_query");
   private static final Set<String> DIRECT_FIELDS = Set.of("status", "body");
@@ -160,7 +161,7 @@ final class RouteTableCompiler {
       case NONE: break;
       case ALL:
         tlsRedirect = new RouteMatch("", new RouteAction.Redirect("https", null, null, null, null, false, 301),
-            HeaderMutations.NONE, Map.of(), vhFilterConfigs, vh.getName(), vhMetadata);
+            HeaderMutations.NONE, Map.of(), Map.of(), vhFilterConfigs, vh.getName(), vhMetadata);
         break;
       default:
         // EXTERNAL_ONLY needs to know which requests are internal, which the route table cannot tell
@@ -184,8 +185,27 @@ final class RouteTableCompiler {
       HeaderMutationLevel routeResponse = HeaderMutationLevel.compile(route.getResponseHeadersToAddList(),
           "response_headers_to_add", route.getResponseHeadersToRemoveList(), "response_headers_to_remove", routePath);
       HeaderMutations mutations = new HeaderMutations(
-          ordered(routeRequest, vhRequest, configRequestLevel), ordered(routeResponse, vhResponse, configResponseLevel));
-      routes[r] = new RouteMatch(route.getName(), action, mutations,
+          ordered(null, routeRequest, vhRequest, configRequestLevel), ordered(null, routeResponse, vhResponse, configResponseLevel));
+      Map<String, HeaderMutations> perCluster = Map.of();
+      if (route.hasRoute() && route.getRoute().hasWeightedClusters()) {
+        perCluster = new HashMap<>();
+        WeightedCluster wc = route.getRoute().getWeightedClusters();
+        for (int i = 0; i < wc.getClustersCount(); i++) {
+          ClusterWeight cw = wc.getClusters(i);
+          String cp = join(routePath, "route.weighted_clusters.clusters") + "[" + i + "]";
+          HeaderMutationLevel cRequest = HeaderMutationLevel.compile(cw.getRequestHeadersToAddList(), "request_headers_to_add",
+              cw.getRequestHeadersToRemoveList(), "request_headers_to_remove", cp);
+          HeaderMutationLevel cResponse = HeaderMutationLevel.compile(cw.getResponseHeadersToAddList(), "response_headers_to_add",
+              cw.getResponseHeadersToRemoveList(), "response_headers_to_remove", cp);
+          if ((cRequest != null || cResponse != null) && !perCluster.containsKey(cw.getName())) {
+            perCluster.put(cw.getName(), new HeaderMutations(
+                ordered(cRequest, routeRequest, vhRequest, configRequestLevel),
+                ordered(cResponse, routeResponse, vhResponse, configResponseLevel)));
+          }
+        }
+        perCluster = perCluster.isEmpty() ? Map.of() : Map.copyOf(perCluster);
+      }
+      routes[r] = new RouteMatch(route.getName(), action, mutations, perCluster,
           metadata(route.hasMetadata(), route.getMetadata(), routePath),
           merge(vhFilterConfigs, perFilterConfigs(route.getTypedPerFilterConfigMap(), routePath)),
           vh.getName(), vhMetadata);
@@ -193,12 +213,16 @@ final class RouteTableCompiler {
     return new CompiledVirtualHost(vh.getName(), matchers, routes, tlsRedirect);
   }
 
-  /** Envoy's order: most specific first (so the least specific wins), unless reversed by config. */
-  private HeaderMutationLevel[] ordered(HeaderMutationLevel route, HeaderMutationLevel vhost, HeaderMutationLevel global) {
-    List<HeaderMutationLevel> levels = new ArrayList<>(3);
+  /**
+   * Envoy's order: most specific first (weighted cluster, route, virtual host, route configuration),
+   * so the least specific wins a conflict, unless most_specific_header_mutations_wins reverses it.
+   */
+  private HeaderMutationLevel[] ordered(HeaderMutationLevel cluster, HeaderMutationLevel route, HeaderMutationLevel vhost,
+      HeaderMutationLevel global) {
+    List<HeaderMutationLevel> levels = new ArrayList<>(4);
     HeaderMutationLevel[] order = config.getMostSpecificHeaderMutationsWins()
-        ? new HeaderMutationLevel[] {global, vhost, route}
-        : new HeaderMutationLevel[] {route, vhost, global};
+        ? new HeaderMutationLevel[] {global, vhost, route, cluster}
+        : new HeaderMutationLevel[] {cluster, route, vhost, global};
     for (HeaderMutationLevel l : order) {
       if (l != null) {
         levels.add(l);

@@ -219,6 +219,29 @@ class HeaderMutationsTest {
   }
 
   @Test
+  void weightedClusterHeadersComeBeforeTheRouteLevel() throws Exception {
+    RouteMatch m = table("{\"request_headers_to_add\":[" + add("x-level", "config") + "],"
+        + "\"virtual_hosts\":[{\"name\":\"vh\",\"domains\":[\"*\"],\"routes\":[{\"match\":{\"prefix\":\"/\"},"
+        + "\"request_headers_to_add\":[" + add("x-level", "route") + "],"
+        + "\"route\":{\"weighted_clusters\":{\"clusters\":["
+        + "{\"name\":\"a\",\"weight\":1,\"request_headers_to_add\":[" + add("x-level", "cluster-a") + "],"
+        + "\"response_headers_to_add\":[" + add("x-served-by", "a") + "],\"response_headers_to_remove\":[\"server\"]},"
+        + "{\"name\":\"b\",\"weight\":1}]}}}]}]}").select(get("h", "/"));
+    RouteAction.Forward f = (RouteAction.Forward) m.action();
+    String a = f.selectCluster(get("h", "/"), 0);
+    String b = f.selectCluster(get("h", "/"), 1);
+    assertThat(a).isEqualTo("a");
+    assertThat(b).isEqualTo("b");
+    assertThat(apply(m.headerMutations(a), get("h", "/")).headers().getAll("x-level")).containsExactly("cluster-a", "route", "config");
+    assertThat(apply(m.headerMutations(b), get("h", "/")).headers().getAll("x-level")).containsExactly("route", "config");
+    assertThat(m.headerMutations(b)).isSameAs(m.headerMutations());
+    HttpHeaders resp = new DefaultHttpHeaders().add("server", "up");
+    m.headerMutations(a).applyToResponse(resp, INFO);
+    assertThat(resp.get("x-served-by")).isEqualTo("a");
+    assertThat(resp.contains("server")).isFalse();
+  }
+
+  @Test
   void routeWithoutMutationsIsEmpty() throws Exception {
     assertThat(routeLevel("\"name\":\"r\"").isEmpty()).isTrue();
     assertThat(routeLevel("\"request_headers_to_remove\":[\"a\"]").isEmpty()).isFalse();
