@@ -51,9 +51,22 @@ abstract class HeaderValueFormat {
         i += 2;
         continue;
       }
-      int end = value.indexOf('%', i + 1);
-      if (end < 0) {
-        throw new ConfigException(path, "unterminated %VARIABLE% in \"" + value + "\"");
+      // a variable is %NAME% or %NAME(args)%, where args may hold '%' (e.g. a date format)
+      int j = i + 1;
+      while (j < value.length() && isNameChar(value.charAt(j))) {
+        j++;
+      }
+      int end;
+      if (j < value.length() && value.charAt(j) == '(') {
+        int close = value.indexOf(")%", j);
+        if (close < 0) {
+          throw new ConfigException(path, "unterminated %VARIABLE(...)% in \"" + value + "\"");
+        }
+        end = close + 1;
+      } else if (j < value.length() && value.charAt(j) == '%' && j > i + 1) {
+        end = j;
+      } else {
+        throw new ConfigException(path, "invalid %VARIABLE% in \"" + value + "\" (write a literal '%' as %%)");
       }
       if (literal.length() > 0) {
         String text = literal.toString();
@@ -81,6 +94,10 @@ abstract class HeaderValueFormat {
         return sb.toString();
       }
     };
+  }
+
+  private static boolean isNameChar(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   }
 
   static HeaderValueFormat constant(String value) {

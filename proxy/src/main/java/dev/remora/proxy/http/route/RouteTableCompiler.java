@@ -389,7 +389,9 @@ final class RouteTableCompiler {
     if (d.getSeconds() < 0 || d.getNanos() < 0) {
       throw new ConfigException(path, "must not be negative");
     }
-    return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
+    long ms = d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
+    // 0 means "no timeout": a sub-millisecond timeout must not turn into none
+    return ms == 0 && d.getNanos() > 0 ? 1 : ms;
   }
 
   private RouteAction.Redirect compileRedirect(RedirectAction r, String path, PathMatcher matcher) throws ConfigException {

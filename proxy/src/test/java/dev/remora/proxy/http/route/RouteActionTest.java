@@ -162,6 +162,7 @@ class RouteActionTest {
     assertThat(set.timeoutMillis()).isEqualTo(2500);
     assertThat(set.idleTimeoutMillis()).isZero();
     assertThat(forward("{\"cluster\":\"c\",\"timeout\":\"0s\"}").timeoutMillis()).isZero();
+    assertThat(forward("{\"cluster\":\"c\",\"timeout\":\"0.0001s\"}").timeoutMillis()).isEqualTo(1);
   }
 
   @Test

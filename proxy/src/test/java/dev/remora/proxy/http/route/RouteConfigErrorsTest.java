@@ -193,9 +193,11 @@ class RouteConfigErrorsTest {
             "virtual_hosts[0].request_headers_to_remove[0]: ':'-prefixed or host headers may not be modified"),
         arguments(top("\"response_headers_to_add\":[{\"header\":{\"key\":\"x\",\"value\":\"%UPSTREAM_METADATA([\\\"a\\\"])%\"}}]"),
             "response_headers_to_add[0].header.value: %UPSTREAM_METADATA([\"a\"])% not supported by Remora"),
-        arguments(addValue("%START_TIME(%s)%"), R + ".request_headers_to_add[0].header.value: %START_TIME(% not supported by Remora"),
+        arguments(addValue("%START_TIME(%s)%"), R + ".request_headers_to_add[0].header.value: %START_TIME(%s)% not supported by Remora"),
+        arguments(addValue("%REQ(x"), R + ".request_headers_to_add[0].header.value: unterminated %VARIABLE(...)% in \"%REQ(x\""),
+        arguments(addValue("50% off"), R + ".request_headers_to_add[0].header.value: invalid %VARIABLE% in \"50% off\" (write a literal '%' as %%)"),
         arguments(addValue("%HOSTNAME%"), R + ".request_headers_to_add[0].header.value: %HOSTNAME% not supported by Remora"),
-        arguments(addValue("50%"), R + ".request_headers_to_add[0].header.value: unterminated %VARIABLE% in \"50%\""),
+        arguments(addValue("50%"), R + ".request_headers_to_add[0].header.value: invalid %VARIABLE% in \"50%\" (write a literal '%' as %%)"),
         arguments(addValue("%REQ()%"), R + ".request_headers_to_add[0].header.value: %REQ()% names no header"));
   }
 
