@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,14 +19,16 @@ public final class RouteTable {
   private final String[] internalOnlyHeaders;
   private final Set<String> clusterNames;
   private final Boolean validateClusters;
+  private final Map<String, Map<String, Object>> filterMetadata;
 
   RouteTable(String name, VirtualHostSelector hosts, String[] internalOnlyHeaders, Set<String> clusterNames,
-      Boolean validateClusters) {
+      Boolean validateClusters, Map<String, Map<String, Object>> filterMetadata) {
     this.name = name;
     this.hosts = hosts;
     this.internalOnlyHeaders = internalOnlyHeaders;
     this.clusterNames = clusterNames;
     this.validateClusters = validateClusters;
+    this.filterMetadata = filterMetadata;
   }
 
   /**
@@ -54,6 +57,11 @@ public final class RouteTable {
     for (String h : internalOnlyHeaders) {
       headers.remove(h);
     }
+  }
+
+  /** The route configuration's {@code metadata.filter_metadata[filterName]}, or an empty map. */
+  public Map<String, Object> filterMetadata(String filterName) {
+    return filterMetadata.getOrDefault(filterName, Map.of());
   }
 
   /** {@code internal_only_headers}, lower case. */

@@ -76,9 +76,6 @@ final class RouteTableCompiler {
 
   RouteTable compile() throws ConfigException {
     allowOnly(config, "", CONFIG_FIELDS);
-    if (config.hasMetadata()) {
-      allowOnly(config.getMetadata(), "metadata", METADATA_FIELDS);
-    }
     configRequestLevel = HeaderMutationLevel.compile(config.getRequestHeadersToAddList(), "request_headers_to_add",
         config.getRequestHeadersToRemoveList(), "request_headers_to_remove", "");
     configResponseLevel = HeaderMutationLevel.compile(config.getResponseHeadersToAddList(), "response_headers_to_add",
@@ -122,7 +119,8 @@ final class RouteTableCompiler {
     }
     Boolean validateClusters = config.hasValidateClusters() ? config.getValidateClusters().getValue() : null;
     return new RouteTable(config.getName(), new VirtualHostSelector(domains, config.getIgnorePortInHostMatching()),
-        internalOnly, Collections.unmodifiableSet(clusterNames), validateClusters);
+        internalOnly, Collections.unmodifiableSet(clusterNames), validateClusters,
+        metadata(config.hasMetadata(), config.getMetadata(), ""));
   }
 
   private static String checkDomain(String domain, String path) throws ConfigException {

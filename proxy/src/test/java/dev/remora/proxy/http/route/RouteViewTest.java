@@ -65,6 +65,14 @@ class RouteViewTest {
   }
 
   @Test
+  void routeConfigurationMetadata() throws Exception {
+    RouteTable t = table("{\"name\":\"rc\",\"metadata\":{\"filter_metadata\":{\"f\":{\"k\":\"v\"}}},\"virtual_hosts\":[]}");
+    assertThat(t.name()).isEqualTo("rc");
+    assertThat(t.filterMetadata("f")).isEqualTo(Map.of("k", "v"));
+    assertThat(t.filterMetadata("g")).isEmpty();
+  }
+
+  @Test
   void namesOfRouteAndVirtualHost() throws Exception {
     RouteTable t = table(CONFIG);
     assertThat(t.select(get("h", "/a")).name()).isEqualTo("with-config");
