@@ -68,7 +68,7 @@ public final class Http1Pool implements ConnectionPool {
       @Override
       protected void initChannel(Channel ch) {
         if (cluster.tls() != null) {
-          ch.pipeline().addLast(cluster.tls().context().newHandler(ch.alloc(), cluster.tls().sni(), host.port()));
+          ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
         }
         ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), conn);
       }
@@ -130,6 +130,11 @@ public final class Http1Pool implements ConnectionPool {
   @Override
   public int activeConnections() {
     return open;
+  }
+
+  @Override
+  public int activeRequests() {
+    return open - idle.size() + waiting.size();
   }
 
   private final class Waiter implements Pending {

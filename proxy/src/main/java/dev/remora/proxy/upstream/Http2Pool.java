@@ -66,7 +66,7 @@ public final class Http2Pool implements ConnectionPool {
       @Override
       protected void initChannel(Channel ch) {
         if (cluster.tls() != null) {
-          ch.pipeline().addLast(cluster.tls().context().newHandler(ch.alloc(), cluster.tls().sni(), host.port()));
+          ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
         }
         ch.pipeline().addLast(
             Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings()).build(),
@@ -145,6 +145,11 @@ public final class Http2Pool implements ConnectionPool {
     if (activeStreams == 0 && connection != null) {
       connection.close();
     }
+  }
+
+  @Override
+  public int activeRequests() {
+    return activeStreams + waiting.size();
   }
 
   @Override

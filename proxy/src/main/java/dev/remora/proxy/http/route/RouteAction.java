@@ -28,11 +28,14 @@ public sealed interface RouteAction {
     private final long timeoutMillis;
     private final long idleTimeoutMillis;
     private final List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy> hashPolicies;
+    private final dev.remora.proxy.upstream.lb.HashPolicy hashPolicy;
 
     Forward(String cluster, String clusterHeader, String[] weightedNames, long[] weightedBounds,
         int clusterNotFoundStatus, PathRewrite pathRewrite, String hostRewriteLiteral,
         String hostRewriteHeader, boolean autoHostRewrite, long timeoutMillis, long idleTimeoutMillis,
-        List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy> hashPolicies) {
+        List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy> hashPolicies,
+        dev.remora.proxy.upstream.lb.HashPolicy hashPolicy) {
+      this.hashPolicy = hashPolicy;
       this.cluster = cluster;
       this.clusterHeader = clusterHeader;
       this.weightedNames = weightedNames;
@@ -100,6 +103,9 @@ public sealed interface RouteAction {
     public long idleTimeoutMillis() { return idleTimeoutMillis; }
     /** The route's hash_policy protos, compiled by the load-balancer package. */
     public List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy> hashPolicies() { return hashPolicies; }
+
+    /** The compiled hash policy ({@link dev.remora.proxy.upstream.lb.HashPolicy#NONE} when there is none). */
+    public dev.remora.proxy.upstream.lb.HashPolicy hashPolicy() { return hashPolicy; }
   }
 
   /** {@code redirect}: answer with a 3xx and a Location. */

@@ -155,8 +155,10 @@ final class RouteActionCompiler {
     }
     long timeout = a.hasTimeout() ? millis(a.getTimeout(), join(path, "timeout")) : RouteAction.Forward.DEFAULT_TIMEOUT_MILLIS;
     long idle = a.hasIdleTimeout() ? millis(a.getIdleTimeout(), join(path, "idle_timeout")) : -1;
+    dev.remora.proxy.upstream.lb.HashPolicy hashPolicy =
+        dev.remora.proxy.upstream.lb.HashPolicy.compile(a.getHashPolicyList(), join(path, "hash_policy"));
     return new RouteAction.Forward(cluster, clusterHeader, weightedNames, weightedBounds, notFound, rewrite,
-        hostLiteral, hostHeader, autoHost, timeout, idle, List.copyOf(a.getHashPolicyList()));
+        hostLiteral, hostHeader, autoHost, timeout, idle, List.copyOf(a.getHashPolicyList()), hashPolicy);
   }
 
   private static PathRewrite prefixRewrite(PathMatcher matcher, String replacement, String path) throws ConfigException {
