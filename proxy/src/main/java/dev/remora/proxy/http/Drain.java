@@ -8,7 +8,8 @@ package dev.remora.proxy.http;
 public final class Drain {
   private volatile boolean draining;
   private volatile boolean healthCheckFailed;
-  private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Per-connection actions; a concurrent set so accepting and closing connections stays O(1). */
+  private final java.util.Set<Runnable> listeners = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** True while draining or while health checks are failed: HTTP/1.1 responses close their connection. */
   public boolean draining() {

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -34,6 +35,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
   private HttpStream current;
   private boolean closing;
   private ScheduledFuture<?> headersTimer;
+  /** The decoder's empty end-of-request after a bodiless request, already signalled with the headers. */
+  private boolean skipEmptyLast;
 
   Http1ServerHandler(HttpConnectionManagerConfig config, ConnectionInfo connection) {
     this.config = config;
@@ -47,11 +50,22 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
     config.stats().cxHttp1Total.inc();
     config.stats().cxActive.inc();
     armHeadersTimer();
+    connection.drain().onDrain(closeIfIdleOnDrain);
   }
+
+  /** Draining closes idle connections at once; busy ones close after their response. */
+  private final Runnable closeIfIdleOnDrain = () -> channel.eventLoop().execute(() -> {
+    if (current == null && !closing) {
+      config.stats().cxDrainClose.inc();
+      closing = true;
+      channel.close();
+    }
+  });
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     config.stats().cxActive.dec();
+    connection.drain().removeOnDrain(closeIfIdleOnDrain);
     cancelHeadersTimer();
     if (current != null) {
       HttpStream stream = current;
@@ -93,12 +107,17 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
         config.stats().rqNonRelativePath.inc();
       }
       current = new HttpStream(this, channel);
-      boolean last = msg instanceof LastHttpContent lastContent && !lastContent.content().isReadable()
-          && lastContent.trailingHeaders().isEmpty();
-      current.onRequestHeaders(request, last);
-      if (last) {
-        return;
-      }
+      // without a length or chunking an HTTP/1.1 request has no body: its headers end the stream
+      boolean bodiless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+      skipEmptyLast = bodiless;
+      current.onRequestHeaders(request, bodiless);
+      return;
+    }
+    if (skipEmptyLast && msg instanceof LastHttpContent last && !last.content().isReadable()
+        && last.trailingHeaders().isEmpty()) {
+      skipEmptyLast = false;
+      last.release();
+      return;
     }
     if (msg instanceof HttpContent content) {
       HttpStream stream = current;
