@@ -11,9 +11,11 @@
 #
 # Environment (defaults in brackets):
 #   DURATION [10s]  WARMUP [5s]  REMORA_WARMUP [15s]  CONNECTIONS [50]  THREADS [1]  BODY_SIZE [64]
+#   ROUNDS [1]      measured runs per path, interleaved across paths; the table shows the median
 #   BENCH_PORT_BASE [18000]  upstream = base, nginx = base+1, haproxy = base+2, remora = base+80,
 #                            remora admin = base+1901 (the ports written in bench/remora-http.yaml)
-#   BENCH_PIN [auto]  with >= 2 CPUs: servers on CPUs 0..n-2, wrk on the last CPU (0 = no pinning)
+#   BENCH_PIN [0]     1: with >= 2 CPUs pin servers to CPUs 0..n-2 and wrk to the last CPU (best on a
+#                     quiet machine; on a shared one pinned processes cannot dodge other load)
 #   REMORA_START_TIMEOUT [20]  seconds to wait for Remora to answer before reporting it failed
 #   REMORA_BOOTSTRAP [bench/remora-http.yaml]   REMORA_LAUNCHER [bin/remora-proxy]
 #   BENCH_KEEP [unset]  a directory to keep configs, logs and raw wrk output in
@@ -24,6 +26,7 @@ DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-5s}"
 REMORA_WARMUP="${REMORA_WARMUP:-15s}"
 CONNECTIONS="${CONNECTIONS:-50}"
+ROUNDS="${ROUNDS:-1}"
 THREADS="${THREADS:-1}"
 BODY_SIZE="${BODY_SIZE:-64}"
 BASE="${BENCH_PORT_BASE:-18000}"
@@ -50,7 +53,7 @@ done
 
 SERVER_PIN=(); LOAD_PIN=()
 ncpu="$(nproc)"
-if [[ "${BENCH_PIN:-auto}" != 0 ]] && ((ncpu >= 2)) && command -v taskset >/dev/null; then
+if [[ "${BENCH_PIN:-0}" == 1 ]] && ((ncpu >= 2)) && command -v taskset >/dev/null; then
   SERVER_PIN=(taskset -c "0-$((ncpu - 2))"); LOAD_PIN=(taskset -c "$((ncpu - 1))")
 fi
 
@@ -237,25 +240,40 @@ rss_mib() { # RSS of a process and its children, MiB
   awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }'
 }
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
 declare -A RPS P50 P99 ERRS RSS
-echo "wrk: $THREADS thread(s), $CONNECTIONS connections, warm-up $WARMUP (remora $REMORA_WARMUP), measured $DURATION, body ${BODY_SIZE} B; pinning: ${SERVER_PIN[*]:-none} / ${LOAD_PIN[*]:-none}"
+echo "wrk: $THREADS thread(s), $CONNECTIONS connections, warm-up $WARMUP (remora $REMORA_WARMUP), $ROUNDS round(s) of $DURATION per path, body ${BODY_SIZE} B; pinning: ${SERVER_PIN[*]:-none} / ${LOAD_PIN[*]:-none}"
 for p in "${PATHS[@]}"; do
   [[ "${STATUS[$p]}" == ok ]] || continue
   warm="$WARMUP"; [[ "$p" == remora ]] && warm="$REMORA_WARMUP"
   echo "  $p: warm-up $warm ..."
   "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$warm" --timeout 5s "${URL[$p]}" > "$T/wrk-$p-warmup.txt" 2>&1 || true
-  echo "  $p: measuring $DURATION ..."
-  if ! "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency "${URL[$p]}" > "$T/wrk-$p.txt" 2>&1; then
-    STATUS[$p]="wrk failed: $(tail -1 "$T/wrk-$p.txt")"; continue
-  fi
-  out="$T/wrk-$p.txt"
-  RPS[$p]="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
-  P50[$p]="$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")"
-  P99[$p]="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")"
-  errs="$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out")"
-  ERRS[$p]="$errs"
-  RSS[$p]="$(rss_mib "${PROC_PID[$p]}")"
-  [[ -n "${RPS[$p]}" ]] || STATUS[$p]="could not parse wrk output"
+done
+# Rounds interleave the paths, so a burst of load from elsewhere on the machine hits them evenly;
+# the report shows the median of the rounds.
+for round in $(seq 1 "$ROUNDS"); do
+  for p in "${PATHS[@]}"; do
+    [[ "${STATUS[$p]}" == ok ]] || continue
+    echo "  $p: measuring $DURATION (round $round/$ROUNDS) ..."
+    out="$T/wrk-$p-$round.txt"
+    if ! "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency "${URL[$p]}" > "$out" 2>&1; then
+      STATUS[$p]="wrk failed: $(tail -1 "$out")"; continue
+    fi
+    rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
+    [[ -n "$rps" ]] || { STATUS[$p]="could not parse wrk output ($out)"; continue; }
+    RPS[$p]+="$rps "
+    P50[$p]+="$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")") "
+    P99[$p]+="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")") "
+    ERRS[$p]=$(( ${ERRS[$p]:-0} + $(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out") ))
+    RSS[$p]="$(rss_mib "${PROC_PID[$p]}")"
+  done
+done
+for p in "${PATHS[@]}"; do
+  [[ "${STATUS[$p]}" == ok ]] || continue
+  ((ROUNDS > 1)) && echo "  $p rounds: requests/s ${RPS[$p]}| p99 ms ${P99[$p]}"
+  RPS[$p]="$(median <<<"${RPS[$p]}")"; P50[$p]="$(median <<<"${P50[$p]}")"; P99[$p]="$(median <<<"${P99[$p]}")"
+  RPS[$p]="$(printf '%.0f' "${RPS[$p]}")"
 done
 
 # --------------------------------------------------------------------------------------- report
