@@ -60,8 +60,10 @@ fi
 # --------------------------------------------------------------------------- processes/cleanup
 T="$(mktemp -d -t remora-bench.XXXXXX)"
 PIDS=()
+WRK_PID=""
 cleanup() {
   local pid i
+  [[ -n "$WRK_PID" ]] && kill "$WRK_PID" 2>/dev/null || true
   for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]:-}"; do
     [[ -n "$pid" ]] || continue
@@ -242,13 +244,25 @@ rss_mib() { # RSS of a process and its children, MiB
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
+# run_wrk OUTFILE ARGS... : wrk in the background + wait, so Ctrl-C/TERM reach the trap at once
+# instead of after the run.
+run_wrk() {
+  local out="$1"; shift
+  local rc=0
+  "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" --timeout 5s "$@" > "$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || rc=$?
+  WRK_PID=""   # finished: never signal a recycled pid from cleanup
+  return $rc
+}
+
 declare -A RPS P50 P99 ERRS RSS
 echo "wrk: $THREADS thread(s), $CONNECTIONS connections, warm-up $WARMUP (remora $REMORA_WARMUP), $ROUNDS round(s) of $DURATION per path, body ${BODY_SIZE} B; pinning: ${SERVER_PIN[*]:-none} / ${LOAD_PIN[*]:-none}"
 for p in "${PATHS[@]}"; do
   [[ "${STATUS[$p]}" == ok ]] || continue
   warm="$WARMUP"; [[ "$p" == remora ]] && warm="$REMORA_WARMUP"
   echo "  $p: warm-up $warm ..."
-  "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$warm" --timeout 5s "${URL[$p]}" > "$T/wrk-$p-warmup.txt" 2>&1 || true
+  run_wrk "$T/wrk-$p-warmup.txt" -d"$warm" "${URL[$p]}" || true
 done
 # Rounds interleave the paths, so a burst of load from elsewhere on the machine hits them evenly;
 # the report shows the median of the rounds.
@@ -257,7 +271,7 @@ for round in $(seq 1 "$ROUNDS"); do
     [[ "${STATUS[$p]}" == ok ]] || continue
     echo "  $p: measuring $DURATION (round $round/$ROUNDS) ..."
     out="$T/wrk-$p-$round.txt"
-    if ! "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency "${URL[$p]}" > "$out" 2>&1; then
+    if ! run_wrk "$out" -d"$DURATION" --latency "${URL[$p]}"; then
       STATUS[$p]="wrk failed: $(tail -1 "$out")"; continue
     fi
     rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
