@@ -62,12 +62,12 @@ T="$(mktemp -d -t remora-bench.XXXXXX)"
 PIDS=()
 WRK_PID=""
 cleanup() {
-  local pid i
+  local pid
   [[ -n "$WRK_PID" ]] && kill "$WRK_PID" 2>/dev/null || true
   for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]:-}"; do
     [[ -n "$pid" ]] || continue
-    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
   if [[ -n "${BENCH_KEEP:-}" ]]; then mkdir -p "$BENCH_KEEP" && cp -r "$T"/. "$BENCH_KEEP"/ && echo "kept configs and logs in $BENCH_KEEP"; fi
