@@ -37,6 +37,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
   private ScheduledFuture<?> headersTimer;
   /** The decoder's empty end-of-request after a bodiless request, already signalled with the headers. */
   private boolean skipEmptyLast;
+  private final Runnable onDrain = this::closeIfIdleOnDrain;
 
   Http1ServerHandler(HttpConnectionManagerConfig config, ConnectionInfo connection) {
     this.config = config;
@@ -50,22 +51,28 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
     config.stats().cxHttp1Total.inc();
     config.stats().cxActive.inc();
     armHeadersTimer();
-    connection.drain().onDrain(closeIfIdleOnDrain);
+    connection.drain().onDrain(onDrain);
   }
 
-  /** Draining closes idle connections at once; busy ones close after their response. */
-  private final Runnable closeIfIdleOnDrain = () -> channel.eventLoop().execute(() -> {
-    if (current == null && !closing) {
-      config.stats().cxDrainClose.inc();
-      closing = true;
-      channel.close();
-    }
-  });
+  /**
+   * Draining: busy connections close after their response ({@code connection: close}); a connection
+   * still idle after the connection manager's drain_timeout is closed then, so a client that sends at
+   * the moment drain starts still gets its answer.
+   */
+  private void closeIfIdleOnDrain() {
+    channel.eventLoop().schedule(() -> {
+      if (current == null && !closing && channel.isActive()) {
+        config.stats().cxDrainClose.inc();
+        closing = true;
+        channel.close();
+      }
+    }, config.drainTimeoutMillis(), TimeUnit.MILLISECONDS);
+  }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     config.stats().cxActive.dec();
-    connection.drain().removeOnDrain(closeIfIdleOnDrain);
+    connection.drain().removeOnDrain(onDrain);
     cancelHeadersTimer();
     if (current != null) {
       HttpStream stream = current;
