@@ -28,7 +28,7 @@ final class HoldFilter implements HttpFilter {
     long started = System.nanoTime();
     timer = callbacks.eventLoop().schedule(() -> {
       request.headers().set("x-held-ms", Long.toString((System.nanoTime() - started) / 1_000_000));
-      callbacks.continueDecoding();
+        callbacks.continueDecoding();
     }, millis, TimeUnit.MILLISECONDS);
     return FilterHeadersStatus.STOP_ALL_ITERATION_AND_BUFFER;
   }
