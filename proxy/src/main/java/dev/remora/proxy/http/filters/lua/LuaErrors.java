@@ -17,13 +17,12 @@ final class LuaErrors {
     if (m == null) {
       return e.getClass().getSimpleName();
     }
-    if (e instanceof LuaError) {
-      m = m.strip();
-      Matcher fl = FILELINE.matcher(m);
-      if (fl.matches()) {
-        m = fl.group(1) + ": " + fl.group(2);
-      }
-    }
-    return m;
+    return e instanceof LuaError ? clean(m) : m;
+  }
+
+  static String clean(String m) {
+    m = m.strip();
+    Matcher fl = FILELINE.matcher(m);
+    return fl.matches() ? fl.group(1) + ": " + fl.group(2) : m;
   }
 }

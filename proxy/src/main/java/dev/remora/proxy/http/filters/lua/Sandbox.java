@@ -61,6 +61,8 @@ final class Sandbox {
     }
     g.get("string").rawset("dump", LuaValue.NIL);
     g.rawset("pairs", new Pairs());
+    g.rawset("pcall", new CleanErrors(g.get("pcall"), 1));
+    g.rawset("xpcall", new CleanErrors(g.get("xpcall"), 1));
     g.rawset("print", new Print());
     LuaTable resolution = new LuaTable();
     resolution.rawset("MILLISECOND", LuaValue.valueOf("millisecond"));
@@ -86,6 +88,30 @@ final class Sandbox {
         }
       }
       return LuaValue.varargsOf(NEXT, t.checktable(), LuaValue.NIL);
+    }
+  }
+
+  /**
+   * Wraps {@code pcall}/{@code xpcall} so a caught error message reads as in Lua
+   * ({@code chunk:3: message}): with the budget in the debug-library slot, LuaJ writes
+   * {@code chunk:3 message} followed by a newline.
+   */
+  private static final class CleanErrors extends VarArgFunction {
+    private final LuaValue delegate;
+
+    CleanErrors(LuaValue delegate, int unused) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Varargs invoke(Varargs args) {
+      Varargs r = delegate.invoke(args);
+      LuaValue ok = r.arg1();
+      LuaValue msg = r.arg(2);
+      if (ok.toboolean() || msg.type() != LuaValue.TSTRING) {
+        return r;
+      }
+      return LuaValue.varargsOf(ok, LuaValue.valueOf(LuaErrors.clean(msg.tojstring())), r.subargs(3));
     }
   }
 
