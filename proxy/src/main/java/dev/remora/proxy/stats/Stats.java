@@ -2,8 +2,11 @@ package dev.remora.proxy.stats;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The process's stat store. Stats are created on the main thread while config is compiled (never per
@@ -20,12 +23,67 @@ public final class Stats {
     this.workers = workers;
   }
 
+  private final List<StatsListener> listeners = new CopyOnWriteArrayList<>();
+
   public Counter counter(String name) {
-    return counters.computeIfAbsent(name, n -> new Counter(n, workers));
+    Counter existing = counters.get(name);
+    if (existing != null) {
+      return existing;
+    }
+    Counter created = new Counter(name, workers);
+    Counter raced = counters.putIfAbsent(name, created);
+    if (raced != null) {
+      return raced;
+    }
+    for (StatsListener l : listeners) {
+      l.onCounter(created);
+    }
+    return created;
   }
 
   public Gauge gauge(String name) {
-    return gauges.computeIfAbsent(name, n -> new Gauge(n, workers));
+    Gauge existing = gauges.get(name);
+    if (existing != null) {
+      return existing;
+    }
+    Gauge created = new Gauge(name, workers);
+    Gauge raced = gauges.putIfAbsent(name, created);
+    if (raced != null) {
+      return raced;
+    }
+    for (StatsListener l : listeners) {
+      l.onGauge(created);
+    }
+    return created;
+  }
+
+  /**
+   * Tells {@code listener} about every stat created from now on, after first replaying the existing
+   * ones. A stat created while this runs may be reported twice: listeners must be idempotent.
+   */
+  public void addListener(StatsListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    listeners.add(listener);
+    for (Counter c : counters.values()) {
+      listener.onCounter(c);
+    }
+    for (Gauge g : gauges.values()) {
+      listener.onGauge(g);
+    }
+  }
+
+  public void removeListener(StatsListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** The counter of that name if it exists, else null (never creates one). */
+  public Counter findCounter(String name) {
+    return counters.get(name);
+  }
+
+  /** The gauge of that name if it exists, else null (never creates one). */
+  public Gauge findGauge(String name) {
+    return gauges.get(name);
   }
 
   /** All counters, sorted by name. */

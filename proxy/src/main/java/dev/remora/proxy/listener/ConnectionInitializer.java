@@ -1,0 +1,107 @@
+package dev.remora.proxy.listener;
+
+import dev.remora.proxy.http.ConnectionInfo;
+import dev.remora.proxy.http.Drain;
+import dev.remora.proxy.http.HttpServerInitializer;
+import dev.remora.proxy.slot.Slot;
+import dev.remora.proxy.tcp.TcpProxyHandler;
+import dev.remora.proxy.upstream.ClusterManager;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Runs on the worker for each accepted connection: reads the listener's config from its slot (the
+ * connection keeps that version for life), inspects the ClientHello when a chain match needs it,
+ * and installs the chosen chain: TLS, then the HTTP connection manager or the TCP proxy.
+ */
+@ChannelHandler.Sharable
+final class ConnectionInitializer extends ChannelInitializer<Channel> {
+  private final Slot<ListenerConfig> slot;
+  private final ListenerStats stats;
+  private final ClusterManager clusters;
+  private final Drain drain;
+
+  ConnectionInitializer(Slot<ListenerConfig> slot, ListenerStats stats, ClusterManager clusters, Drain drain) {
+    this.slot = slot;
+    this.stats = stats;
+    this.clusters = clusters;
+    this.drain = drain;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    stats.cxTotal.inc();
+    stats.cxActive.inc();
+    ch.closeFuture().addListener(f -> {
+      stats.cxActive.dec();
+      stats.cxDestroy.inc();
+    });
+    ListenerConfig config = slot.get();
+    if (config.inspect()) {
+      ch.pipeline().addLast(new Inspector(config));
+    } else {
+      install(ch, config.select(localPort(ch), "", false, List.of()), "");
+    }
+  }
+
+  private static int localPort(Channel ch) {
+    return ((InetSocketAddress) ch.localAddress()).getPort();
+  }
+
+  private void install(Channel ch, FilterChain chain, String sni) {
+    if (chain == null) {
+      stats.noFilterChainMatch.inc();
+      ch.close();
+      return;
+    }
+    boolean tls = chain.tls() != null;
+    if (tls) {
+      ch.pipeline().addLast(chain.tls().newHandler(ch.alloc()));
+    }
+    HttpServerInitializer.ConnectionInfoFactory info = c -> {
+      SslHandler ssl = c.pipeline().get(SslHandler.class);
+      return new ConnectionInfo((InetSocketAddress) c.localAddress(), (InetSocketAddress) c.remoteAddress(),
+          ssl == null ? null : ssl.engine().getSession(), sni, clusters.forCurrentWorker(), drain);
+    };
+    if (chain.http() != null) {
+      HttpServerInitializer.install(ch, chain.http(), info, tls);
+    } else {
+      ch.pipeline().addLast(new TcpProxyHandler(chain.tcp(), clusters.forCurrentWorker()));
+    }
+  }
+
+  /** Envoy's tls_inspector: waits for the ClientHello (or the first bytes of plain text) to pick a chain. */
+  private final class Inspector extends ByteToMessageDecoder {
+    private final ListenerConfig config;
+
+    Inspector(ListenerConfig config) {
+      this.config = config;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      FilterChain chain;
+      String sni = "";
+      if (ClientHello.looksLikeTls(in)) {
+        ClientHello hello = ClientHello.parse(in);
+        if (hello == null) {
+          return;
+        }
+        sni = hello.serverName();
+        chain = config.select(localPort(ctx.channel()), sni, true, hello.alpn());
+      } else {
+        chain = config.select(localPort(ctx.channel()), "", false, List.of());
+      }
+      ChannelHandlerContext self = ctx;
+      install(ctx.channel(), chain, sni);
+      self.pipeline().remove(this);  // hands the bytes read so far to the installed handlers
+    }
+  }
+}

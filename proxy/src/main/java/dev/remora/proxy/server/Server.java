@@ -1,0 +1,136 @@
+package dev.remora.proxy.server;
+
+import dev.remora.proxy.config.ConfigException;
+import dev.remora.proxy.http.Drain;
+import dev.remora.proxy.http.HttpConnectionManagerConfig;
+import dev.remora.proxy.listener.ListenerConfig;
+import dev.remora.proxy.listener.ListenerManager;
+import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.upstream.ClusterConfig;
+import dev.remora.proxy.upstream.ClusterManager;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running proxy: workers, clusters and listeners built from a bootstrap. Everything is compiled
+ * and checked before anything is bound, so a bad file changes nothing.
+ */
+public final class Server implements AutoCloseable {
+  private final Workers workers;
+  private final Stats stats;
+  private final Drain drain = new Drain();
+  private final ClusterManager clusters;
+  private final ListenerManager listeners;
+
+  private Server(int concurrency) {
+    this.workers = new Workers(concurrency, Transport.best());
+    this.stats = new Stats(concurrency);
+    this.clusters = new ClusterManager(workers);
+    this.listeners = new ListenerManager(workers, clusters, drain, stats);
+  }
+
+  /** The compiled static part of a bootstrap. */
+  public record StaticConfig(List<ClusterConfig> clusters, List<ListenerConfig> listeners) {
+  }
+
+  /** Compiles {@code static_resources}; field paths in errors start at the bootstrap's root. */
+  public static StaticConfig compile(Bootstrap bootstrap, ListenerConfig.Context ctx) throws ConfigException {
+    List<ClusterConfig> clusters = new ArrayList<>();
+    List<Cluster> protos = bootstrap.getStaticResources().getClustersList();
+    for (int i = 0; i < protos.size(); i++) {
+      try {
+        clusters.add(ClusterConfig.compile(protos.get(i), ctx.stats()));
+      } catch (ConfigException e) {
+        throw e.under("static_resources.clusters[" + i + "]");
+      }
+    }
+    List<ListenerConfig> listeners = new ArrayList<>();
+    List<Listener> lprotos = bootstrap.getStaticResources().getListenersList();
+    for (int i = 0; i < lprotos.size(); i++) {
+      try {
+        listeners.add(ListenerConfig.compile(lprotos.get(i), ctx));
+      } catch (ConfigException e) {
+        throw e.under("static_resources.listeners[" + i + "]");
+      }
+    }
+    return new StaticConfig(clusters, listeners);
+  }
+
+  /** Starts a proxy for a bootstrap: compiles it, then brings up clusters and listeners. */
+  public static Server start(Bootstrap bootstrap, int concurrency) throws ConfigException {
+    Server server = new Server(concurrency);
+    try {
+      StaticConfig config = compile(bootstrap, server.compileContext());
+      List<CompletableFuture<Void>> ready = new ArrayList<>();
+      for (ClusterConfig cluster : config.clusters()) {
+        ready.add(server.clusters.addOrUpdate(cluster));
+      }
+      // static clusters are ready at once; DNS clusters need their first answer (bounded wait)
+      try {
+        CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // serve anyway: a cluster without hosts answers 503 until DNS does
+      }
+      for (ListenerConfig listener : config.listeners()) {
+        server.listeners.addOrUpdate(listener).join();
+      }
+      return server;
+    } catch (ConfigException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  /** What compiling config needs from this server. */
+  public ListenerConfig.Context compileContext() {
+    return new ListenerConfig.Context() {
+      @Override
+      public Stats stats() {
+        return stats;
+      }
+
+      @Override
+      public int workers() {
+        return workers.size();
+      }
+
+      @Override
+      public HttpConnectionManagerConfig.RouteSource rds(HttpConnectionManager.Builder hcm, String fieldPath)
+          throws ConfigException {
+        throw new ConfigException(fieldPath, "RDS needs dynamic_resources (an xDS control plane)");
+      }
+
+      @Override
+      public SslContext serverTls(DownstreamTlsContext tls) throws ConfigException {
+        throw ConfigException.notSupported("");
+      }
+    };
+  }
+
+  public Workers workers() { return workers; }
+  public Stats stats() { return stats; }
+  public Drain drain() { return drain; }
+  public ClusterManager clusters() { return clusters; }
+  public ListenerManager listeners() { return listeners; }
+
+  /** Where a listener is bound (its real port when it asked for port 0). */
+  public InetSocketAddress listenerAddress(String name) {
+    return listeners.boundAddress(name);
+  }
+
+  @Override
+  public void close() {
+    listeners.stopAccepting();
+    clusters.shutdown();
+    workers.shutdown().syncUninterruptibly();
+  }
+}

@@ -1,0 +1,116 @@
+package dev.remora.proxy.upstream;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.Durations;
+import dev.remora.proxy.config.ConfigException;
+import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.upstream.lb.LoadBalancerFactory;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.netty.handler.ssl.SslContext;
+import java.util.List;
+
+/**
+ * A cluster compiled from its proto once per config version: everything a worker needs to pick a
+ * host and open a connection, and nothing that changes per request.
+ */
+public final class ClusterConfig {
+  static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  /** The protocol spoken to the cluster's hosts. */
+  public enum Protocol { HTTP1, HTTP2 }
+
+  private final Cluster proto;
+  private final String name;
+  private final Cluster.DiscoveryType type;
+  private final int connectTimeoutMillis;
+  private final LoadBalancerFactory balancers;
+  private final Protocol protocol;
+  private final UpstreamTls tls;
+  private final List<Host> configuredHosts;
+  private final long dnsRefreshMillis;
+  private final ClusterStats stats;
+
+  private ClusterConfig(Cluster proto, Protocol protocol, UpstreamTls tls, List<Host> hosts,
+      LoadBalancerFactory balancers, ClusterStats stats) {
+    this.proto = proto;
+    this.name = proto.getName();
+    this.type = proto.getType();
+    this.connectTimeoutMillis = proto.hasConnectTimeout() ? (int) Durations.toMillis(proto.getConnectTimeout()) : 5000;
+    this.balancers = balancers;
+    this.protocol = protocol;
+    this.tls = tls;
+    this.configuredHosts = hosts;
+    this.dnsRefreshMillis = proto.hasDnsRefreshRate() ? Durations.toMillis(proto.getDnsRefreshRate()) : 5000;
+    this.stats = stats;
+  }
+
+  /** Compiles a cluster; field paths in errors are relative to the Cluster message. */
+  public static ClusterConfig compile(Cluster cluster, Stats stats) throws ConfigException {
+    if (cluster.getName().isEmpty()) {
+      throw new ConfigException("name", "a cluster needs a name");
+    }
+    switch (cluster.getType()) {
+      case STATIC, STRICT_DNS, LOGICAL_DNS, EDS -> { }
+      default -> throw new ConfigException("type", cluster.getType() + " is not supported by Remora");
+    }
+    if (cluster.hasClusterType()) {
+      throw ConfigException.notSupported("cluster_type");
+    }
+    if (cluster.hasConnectTimeout() && Durations.toMillis(cluster.getConnectTimeout()) <= 0) {
+      throw new ConfigException("connect_timeout", "must be positive");
+    }
+    List<Host> hosts = cluster.getType() == Cluster.DiscoveryType.EDS
+        ? List.of()
+        : LoadAssignments.hosts(cluster.getLoadAssignment(), "load_assignment");
+    if (cluster.getType() == Cluster.DiscoveryType.LOGICAL_DNS && hosts.size() != 1) {
+      throw new ConfigException("load_assignment", "LOGICAL_DNS clusters take exactly one endpoint");
+    }
+    UpstreamTls tls = cluster.hasTransportSocket() ? UpstreamTls.compile(cluster.getTransportSocket(), "transport_socket") : null;
+    return new ClusterConfig(cluster, protocolOf(cluster), tls, hosts, LoadBalancerFactory.of(cluster),
+        new ClusterStats(stats, cluster.getName()));
+  }
+
+  private static Protocol protocolOf(Cluster cluster) throws ConfigException {
+    Protocol protocol = cluster.hasHttp2ProtocolOptions() ? Protocol.HTTP2 : Protocol.HTTP1;
+    var options = cluster.getTypedExtensionProtocolOptionsMap();
+    for (String key : options.keySet()) {
+      if (!key.equals(HTTP_PROTOCOL_OPTIONS) && !key.equals("envoy.upstreams.http.http_protocol_options")) {
+        throw ConfigException.notSupported("typed_extension_protocol_options[" + key + "]");
+      }
+      String path = "typed_extension_protocol_options[" + key + "]";
+      HttpProtocolOptions http;
+      try {
+        http = options.get(key).unpack(HttpProtocolOptions.class);
+      } catch (InvalidProtocolBufferException e) {
+        throw new ConfigException(path, "expected " + HTTP_PROTOCOL_OPTIONS);
+      }
+      if (http.hasExplicitHttpConfig()) {
+        protocol = http.getExplicitHttpConfig().hasHttp2ProtocolOptions() ? Protocol.HTTP2 : Protocol.HTTP1;
+      } else if (http.hasUseDownstreamProtocolConfig() || http.hasAutoConfig()) {
+        throw ConfigException.notSupported(path + (http.hasAutoConfig() ? ".auto_config" : ".use_downstream_protocol_config"));
+      }
+    }
+    return protocol;
+  }
+
+  public Cluster proto() { return proto; }
+  public String name() { return name; }
+  public Cluster.DiscoveryType type() { return type; }
+  public int connectTimeoutMillis() { return connectTimeoutMillis; }
+  public LoadBalancerFactory balancers() { return balancers; }
+  public Protocol protocol() { return protocol; }
+  /** Upstream TLS, or null for plain text. */
+  public UpstreamTls tls() { return tls; }
+  /** Hosts from {@code load_assignment} (names still unresolved for DNS clusters; empty for EDS). */
+  public List<Host> configuredHosts() { return configuredHosts; }
+  public long dnsRefreshMillis() { return dnsRefreshMillis; }
+  public ClusterStats stats() { return stats; }
+
+  /** An upstream TLS context with the SNI to send. */
+  public record UpstreamTls(SslContext context, String sni) {
+    static UpstreamTls compile(io.envoyproxy.envoy.config.core.v3.TransportSocket socket, String path) throws ConfigException {
+      throw ConfigException.notSupported(path);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.remora.proxy.upstream;
+
+/**
+ * Connections from one worker to one upstream host. Pools belong to a worker and are used only on its
+ * event loop, so they need no locks.
+ */
+public interface ConnectionPool {
+
+  /** Called back on the worker's loop once a stream is ready or cannot be had. */
+  interface Callbacks {
+    void onPoolReady(UpstreamStream stream);
+
+    /** {@code reason}: Envoy's reset reason, e.g. {@code connection_failure}, {@code connection_timeout}. */
+    void onPoolFailure(String reason, Throwable cause);
+  }
+
+  /** A pending request for a stream that can be withdrawn. */
+  interface Pending {
+    void cancel();
+  }
+
+  /** Asks for a stream whose response goes to {@code listener}; returns null if ready at once. */
+  Pending newStream(UpstreamResponseListener listener, Callbacks callbacks);
+
+  /** Closes idle connections now and the others when their requests finish; no new streams. */
+  void drain();
+
+  /** Connections currently open (for /clusters and tests). */
+  int activeConnections();
+}

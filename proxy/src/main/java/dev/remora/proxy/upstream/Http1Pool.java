@@ -1,0 +1,257 @@
+package dev.remora.proxy.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * HTTP/1.1 keep-alive connections from one worker to one host: an idle connection is reused, otherwise
+ * a new one is opened (up to {@code maxConnections}, beyond which requests wait for one to free up).
+ */
+public final class Http1Pool implements ConnectionPool {
+  private final EventLoop loop;
+  private final Host host;
+  private final ClusterConfig cluster;
+  private final UpstreamConnector connector;
+  private final int maxConnections;
+  private final ArrayDeque<Connection> idle = new ArrayDeque<>();
+  private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+  private int open;
+  private boolean draining;
+
+  public Http1Pool(EventLoop loop, Host host, ClusterConfig cluster, UpstreamConnector connector, int maxConnections) {
+    this.loop = loop;
+    this.host = host;
+    this.cluster = cluster;
+    this.connector = connector;
+    this.maxConnections = maxConnections;
+  }
+
+  @Override
+  public Pending newStream(UpstreamResponseListener listener, Callbacks callbacks) {
+    Connection conn;
+    while ((conn = idle.pollFirst()) != null) {
+      if (conn.channel.isActive()) {
+        conn.start(listener);
+        callbacks.onPoolReady(conn);
+        return null;
+      }
+    }
+    Waiter waiter = new Waiter(listener, callbacks);
+    waiting.addLast(waiter);
+    if (open < maxConnections) {
+      connect();
+    } else {
+      cluster.stats().rqPendingTotal.inc();
+    }
+    return waiter;
+  }
+
+  private void connect() {
+    open++;
+    ClusterStats stats = cluster.stats();
+    stats.cxTotal.inc();
+    stats.cxHttp1Total.inc();
+    Connection conn = new Connection();
+    ChannelFuture future = connector.connect(loop, host, cluster.connectTimeoutMillis(), new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        if (cluster.tls() != null) {
+          ch.pipeline().addLast(cluster.tls().context().newHandler(ch.alloc(), cluster.tls().sni(), host.port()));
+        }
+        ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), conn);
+      }
+    });
+    future.addListener(f -> {
+      if (f.isSuccess()) {
+        stats.cxActive.inc();
+        conn.channel = future.channel();
+        conn.channel.closeFuture().addListener(c -> onClosed(conn));
+        onIdle(conn);
+      } else {
+        open--;
+        stats.cxConnectFail.inc();
+        if (f.cause() instanceof io.netty.channel.ConnectTimeoutException) {
+          stats.cxConnectTimeout.inc();
+        }
+        Waiter waiter = waiting.pollFirst();
+        if (waiter != null) {
+          waiter.callbacks.onPoolFailure(UpstreamConnector.failureReason(f.cause()), f.cause());
+        }
+      }
+    });
+  }
+
+  /** A connection is free: give it to the first waiter, or keep it idle. */
+  private void onIdle(Connection conn) {
+    if (draining) {
+      conn.channel.close();
+      return;
+    }
+    Waiter waiter = waiting.pollFirst();
+    if (waiter != null) {
+      conn.start(waiter.listener);
+      waiter.callbacks.onPoolReady(conn);
+    } else {
+      idle.addFirst(conn);
+    }
+  }
+
+  private void onClosed(Connection conn) {
+    open--;
+    cluster.stats().cxActive.dec();
+    cluster.stats().cxDestroy.inc();
+    idle.remove(conn);
+    if (!waiting.isEmpty() && !draining && open < maxConnections) {
+      connect();
+    }
+  }
+
+  @Override
+  public void drain() {
+    draining = true;
+    Connection conn;
+    while ((conn = idle.pollFirst()) != null) {
+      conn.channel.close();
+    }
+  }
+
+  @Override
+  public int activeConnections() {
+    return open;
+  }
+
+  private final class Waiter implements Pending {
+    final UpstreamResponseListener listener;
+    final Callbacks callbacks;
+
+    Waiter(UpstreamResponseListener listener, Callbacks callbacks) {
+      this.listener = listener;
+      this.callbacks = callbacks;
+    }
+
+    @Override
+    public void cancel() {
+      waiting.remove(this);
+    }
+  }
+
+  /** One upstream connection; the last handler of its pipeline. */
+  private final class Connection extends ChannelInboundHandlerAdapter implements UpstreamStream {
+    Channel channel;
+    UpstreamResponseListener listener;
+    boolean requestDone;
+    boolean responseDone;
+    boolean keepAlive;
+
+    void start(UpstreamResponseListener listener) {
+      this.listener = listener;
+      this.requestDone = false;
+      this.responseDone = false;
+      this.keepAlive = true;
+    }
+
+    @Override
+    public void write(HttpObject part) {
+      if (part instanceof io.netty.handler.codec.http.HttpRequest request && !HttpUtil.isKeepAlive(request)) {
+        keepAlive = false;
+      }
+      if (part instanceof LastHttpContent) {
+        requestDone = true;
+        channel.writeAndFlush(part, channel.voidPromise());
+        maybeRecycle();
+      } else {
+        channel.write(part, channel.voidPromise());
+      }
+    }
+
+    @Override
+    public void reset() {
+      listener = null;
+      channel.close();
+    }
+
+    @Override
+    public Host host() {
+      return host;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      UpstreamResponseListener l = listener;
+      if (l == null || responseDone) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+          ReferenceCountUtil.release(msg);
+          listener = null;
+          l.onUpstreamReset("protocol_error");
+          ctx.close();
+          return;
+        }
+        if (!HttpUtil.isKeepAlive(response)) {
+          keepAlive = false;
+        }
+        if (response.status().code() >= 100 && response.status().code() < 200 && response.status().code() != 101) {
+          return; // 1xx informational: not relayed (Envoy drops 100-continue unless proxy_100_continue)
+        }
+        l.onResponseHeaders(response);
+      }
+      if (msg instanceof HttpContent content) {
+        if (msg instanceof LastHttpContent last) {
+          responseDone = true;
+          if (!last.trailingHeaders().isEmpty()) {
+            content.release();
+            l.onResponseTrailers(last.trailingHeaders());
+          } else {
+            l.onResponseData(content.content(), true);
+          }
+          maybeRecycle();
+        } else {
+          l.onResponseData(content.content(), false);
+        }
+      }
+    }
+
+    private void maybeRecycle() {
+      if (!requestDone || !responseDone) {
+        return;
+      }
+      listener = null;
+      if (keepAlive && channel.isActive()) {
+        onIdle(this);
+      } else {
+        channel.close();
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      UpstreamResponseListener l = listener;
+      listener = null;
+      if (l != null && !responseDone) {
+        cluster.stats().rqRxReset.inc();
+        l.onUpstreamReset("connection_termination");
+      }
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+}

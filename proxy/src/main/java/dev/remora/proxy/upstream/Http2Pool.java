@@ -1,0 +1,251 @@
+package dev.remora.proxy.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * One multiplexed HTTP/2 connection from one worker to one host (as Envoy: four workers make four
+ * connections per host). Streams are opened on it as Netty child channels; requests arriving while it
+ * connects wait for it.
+ */
+public final class Http2Pool implements ConnectionPool {
+  private final EventLoop loop;
+  private final Host host;
+  private final ClusterConfig cluster;
+  private final UpstreamConnector connector;
+  private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+  private Channel connection;
+  private boolean connecting;
+  private boolean draining;
+  private int activeStreams;
+
+  public Http2Pool(EventLoop loop, Host host, ClusterConfig cluster, UpstreamConnector connector) {
+    this.loop = loop;
+    this.host = host;
+    this.cluster = cluster;
+    this.connector = connector;
+  }
+
+  @Override
+  public Pending newStream(UpstreamResponseListener listener, Callbacks callbacks) {
+    Waiter waiter = new Waiter(listener, callbacks);
+    if (connection != null && connection.isActive()) {
+      open(waiter);
+      return null;
+    }
+    waiting.addLast(waiter);
+    if (!connecting) {
+      connect();
+    }
+    return waiter;
+  }
+
+  private void connect() {
+    connecting = true;
+    ClusterStats stats = cluster.stats();
+    stats.cxTotal.inc();
+    stats.cxHttp2Total.inc();
+    ChannelFuture future = connector.connect(loop, host, cluster.connectTimeoutMillis(), new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        if (cluster.tls() != null) {
+          ch.pipeline().addLast(cluster.tls().context().newHandler(ch.alloc(), cluster.tls().sni(), host.port()));
+        }
+        ch.pipeline().addLast(
+            Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings()).build(),
+            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+      }
+    });
+    future.addListener(f -> {
+      connecting = false;
+      if (f.isSuccess()) {
+        stats.cxActive.inc();
+        Channel ch = future.channel();
+        connection = ch;
+        ch.closeFuture().addListener(c -> {
+          stats.cxActive.dec();
+          stats.cxDestroy.inc();
+          if (connection == ch) {
+            connection = null;
+          }
+        });
+        Waiter waiter;
+        while ((waiter = waiting.pollFirst()) != null) {
+          open(waiter);
+        }
+      } else {
+        stats.cxConnectFail.inc();
+        if (f.cause() instanceof io.netty.channel.ConnectTimeoutException) {
+          stats.cxConnectTimeout.inc();
+        }
+        String reason = UpstreamConnector.failureReason(f.cause());
+        Waiter waiter;
+        while ((waiter = waiting.pollFirst()) != null) {
+          waiter.callbacks.onPoolFailure(reason, f.cause());
+        }
+      }
+    });
+  }
+
+  private void open(Waiter waiter) {
+    StreamHandler handler = new StreamHandler(waiter.listener);
+    new Http2StreamChannelBootstrap(connection)
+        .handler(new ChannelInitializer<Http2StreamChannel>() {
+          @Override
+          protected void initChannel(Http2StreamChannel ch) {
+            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), handler);
+          }
+        })
+        .open()
+        .addListener(f -> {
+          if (waiter.cancelled) {
+            if (f.isSuccess()) {
+              ((Channel) f.getNow()).close();
+            }
+            return;
+          }
+          if (f.isSuccess()) {
+            activeStreams++;
+            handler.channel = (Http2StreamChannel) f.getNow();
+            handler.channel.closeFuture().addListener(c -> onStreamClosed());
+            waiter.callbacks.onPoolReady(handler);
+          } else {
+            waiter.callbacks.onPoolFailure("connection_failure", f.cause());
+          }
+        });
+  }
+
+  private void onStreamClosed() {
+    activeStreams--;
+    if (draining && activeStreams == 0 && connection != null) {
+      connection.close();
+    }
+  }
+
+  @Override
+  public void drain() {
+    draining = true;
+    if (activeStreams == 0 && connection != null) {
+      connection.close();
+    }
+  }
+
+  @Override
+  public int activeConnections() {
+    return connection != null && connection.isActive() ? 1 : 0;
+  }
+
+  private final class Waiter implements Pending {
+    final UpstreamResponseListener listener;
+    final Callbacks callbacks;
+    boolean cancelled;
+
+    Waiter(UpstreamResponseListener listener, Callbacks callbacks) {
+      this.listener = listener;
+      this.callbacks = callbacks;
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+      waiting.remove(this);
+    }
+  }
+
+  /** One HTTP/2 stream: the last handler of the child channel's pipeline. */
+  private final class StreamHandler extends ChannelInboundHandlerAdapter implements UpstreamStream {
+    Http2StreamChannel channel;
+    UpstreamResponseListener listener;
+    boolean responseDone;
+
+    StreamHandler(UpstreamResponseListener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void write(HttpObject part) {
+      if (part instanceof LastHttpContent) {
+        channel.writeAndFlush(part, channel.voidPromise());
+      } else {
+        channel.write(part, channel.voidPromise());
+      }
+    }
+
+    @Override
+    public void reset() {
+      listener = null;
+      channel.close();
+    }
+
+    @Override
+    public Host host() {
+      return host;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      UpstreamResponseListener l = listener;
+      if (l == null || responseDone) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof HttpResponse response) {
+        int code = response.status().code();
+        if (code >= 100 && code < 200) {
+          ReferenceCountUtil.release(msg);
+          return;
+        }
+        l.onResponseHeaders(msg instanceof HttpContent
+            ? new DefaultHttpResponse(response.protocolVersion(), response.status(), response.headers())
+            : response);
+      }
+      if (msg instanceof HttpContent content) {
+        if (msg instanceof LastHttpContent last) {
+          responseDone = true;
+          listener = null;
+          if (!last.trailingHeaders().isEmpty()) {
+            content.release();
+            l.onResponseTrailers(last.trailingHeaders());
+          } else {
+            l.onResponseData(content.content(), true);
+          }
+        } else {
+          l.onResponseData(content.content(), false);
+        }
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      UpstreamResponseListener l = listener;
+      listener = null;
+      if (l != null && !responseDone) {
+        cluster.stats().rqRxReset.inc();
+        l.onUpstreamReset("remote_reset");
+      }
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+}

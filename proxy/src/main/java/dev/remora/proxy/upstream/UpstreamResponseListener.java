@@ -1,0 +1,19 @@
+package dev.remora.proxy.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+
+/** Receives one upstream response, on the worker's event loop. */
+public interface UpstreamResponseListener {
+  void onResponseHeaders(HttpResponse response);
+
+  /** A body chunk; the listener owns it. {@code last} marks the end of the response (no trailers). */
+  void onResponseData(ByteBuf data, boolean last);
+
+  /** The end of the response with trailers (an HTTP/2 or chunked HTTP/1.1 response). */
+  void onResponseTrailers(HttpHeaders trailers);
+
+  /** The stream ended before the response did; {@code reason} is an Envoy-style reset reason. */
+  void onUpstreamReset(String reason);
+}

@@ -1,0 +1,7 @@
+package dev.remora.proxy.upstream.lb;
+
+/** PLACEHOLDER until the lb branch lands. */
+public interface LbContext {
+  boolean hasHash();
+  long hash();
+}

@@ -1,0 +1,198 @@
+package dev.remora.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.RawHttp;
+import dev.remora.proxy.testing.TestBootstraps;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/1.1 through the proxy over real loopback sockets to a real upstream server. */
+class HttpProxyIntegrationTest {
+  private EchoUpstream upstream;
+  private Server server;
+  private int closedPort;
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream = new EchoUpstream("backend");
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    server = Server.start(TestBootstraps.parse("""
+        static_resources:
+          listeners:
+          - name: web
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: ingress_http
+                  request_headers_timeout: 0.5s
+                  route_config:
+                    name: local
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/direct"}
+                        direct_response: {status: 200, body: {inline_string: "hello direct"}}
+                      - match: {prefix: "/missing-cluster"}
+                        route: {cluster: nowhere}
+                      - match: {prefix: "/empty"}
+                        route: {cluster: empty}
+                      - match: {prefix: "/closed"}
+                        route: {cluster: closed}
+                      - match: {prefix: "/delay"}
+                        route: {cluster: backend, timeout: 0.3s}
+                      - match: {prefix: "/"}
+                        route: {cluster: backend}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+          clusters:
+          - name: backend
+            connect_timeout: 1s
+            type: STATIC
+            load_assignment:
+              cluster_name: backend
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+          - name: empty
+            type: STATIC
+            load_assignment: {cluster_name: empty}
+          - name: closed
+            connect_timeout: 1s
+            type: STATIC
+            load_assignment:
+              cluster_name: closed
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+        """.formatted(upstream.port(), closedPort)), 2);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    upstream.close();
+  }
+
+  private URI uri(String path) {
+    InetSocketAddress address = server.listenerAddress("web");
+    return URI.create("http://127.0.0.1:" + address.getPort() + path);
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void forwardsRequestAndResponseWithEnvoyHeaders() throws Exception {
+    HttpResponse<String> response = get("/hello?x=1");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).startsWith("GET /hello?x=1\n");
+    assertThat(response.headers().firstValue("x-upstream")).hasValue("backend");
+    assertThat(response.headers().firstValue("server")).hasValue("envoy");
+    assertThat(response.headers().firstValue("x-envoy-upstream-service-time")).isPresent();
+    EchoUpstream.Received seen = upstream.received.poll();
+    assertThat(seen.header("x-forwarded-proto")).isEqualTo("http");
+    assertThat(seen.header("x-request-id")).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    assertThat(seen.header("x-envoy-expected-rq-timeout-ms")).isEqualTo("15000");
+    assertThat(server.stats().counter("http.ingress_http.downstream_rq_2xx").value()).isEqualTo(1);
+    assertThat(server.stats().counter("cluster.backend.upstream_rq_2xx").value()).isEqualTo(1);
+  }
+
+  @Test
+  void relaysRequestBodiesAndReusesUpstreamConnections() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri("/post"))
+          .POST(HttpRequest.BodyPublishers.ofString("payload-" + i)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).endsWith("\npayload-" + i);
+    }
+    // one client connection lands on one worker, whose pool keeps one upstream connection alive
+    assertThat(server.stats().counter("cluster.backend.upstream_cx_total").value()).isEqualTo(1);
+  }
+
+  @Test
+  void answersLikeEnvoyWhenUpstreamCannotServe() throws Exception {
+    HttpResponse<String> direct = get("/direct");
+    assertThat(direct.statusCode()).isEqualTo(200);
+    assertThat(direct.body()).isEqualTo("hello direct");
+
+    assertThat(get("/missing-cluster").statusCode()).isEqualTo(503);
+
+    HttpResponse<String> empty = get("/empty");
+    assertThat(empty.statusCode()).isEqualTo(503);
+    assertThat(empty.body()).isEqualTo("no healthy upstream");
+
+    HttpResponse<String> closed = get("/closed");
+    assertThat(closed.statusCode()).isEqualTo(503);
+    assertThat(closed.body()).startsWith("upstream connect error or disconnect/reset before headers. reset reason: connection failure");
+
+    HttpResponse<String> slow = get("/delay/2000");
+    assertThat(slow.statusCode()).isEqualTo(504);
+    assertThat(slow.body()).isEqualTo("upstream request timeout");
+    assertThat(server.stats().counter("cluster.backend.upstream_rq_timeout").value()).isEqualTo(1);
+  }
+
+  @Test
+  void refusesMalformedRequestsOnTheirConnectionOnly() throws Exception {
+    InetSocketAddress address = server.listenerAddress("web");
+    String garbage = RawHttp.exchange(address, "THIS IS NOT HTTP\r\n\r\n", 2000);
+    assertThat(garbage).startsWith("HTTP/1.1 400 ");
+
+    String smuggled = RawHttp.exchange(address,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 2000);
+    assertThat(smuggled).startsWith("HTTP/1.1 400 ");
+
+    String doubleLength = RawHttp.exchange(address,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcd", 2000);
+    assertThat(doubleLength).startsWith("HTTP/1.1 400 ");
+
+    String huge = RawHttp.exchange(address,
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(70 * 1024) + "\r\n\r\n", 2000);
+    assertThat(huge).startsWith("HTTP/1.1 431 ");
+
+    assertThat(server.stats().counter("http.ingress_http.downstream_cx_protocol_error").value()).isEqualTo(4);
+    assertThat(get("/still-fine").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void closesSlowClientsAfterTheHeaderTimeout() throws Exception {
+    String partial = RawHttp.exchange(server.listenerAddress("web"), "GET / HTTP/1.1\r\nHost: x\r\n", 3000);
+    assertThat(partial).startsWith("HTTP/1.1 408 ");
+    assertThat(server.stats().counter("http.ingress_http.downstream_rq_header_timeout").value()).isEqualTo(1);
+  }
+
+  @Test
+  void servesHttp2PriorKnowledgeAndBridgesToHttp1() throws Exception {
+    Process curl = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-i", uri("/h2").toString())
+        .redirectErrorStream(true).start();
+    String out = new String(curl.getInputStream().readAllBytes());
+    assertThat(curl.waitFor()).isZero();
+    assertThat(out).startsWith("HTTP/2 200");
+    assertThat(out).contains("x-upstream: backend");
+    assertThat(out).contains("GET /h2");
+    assertThat(server.stats().counter("http.ingress_http.downstream_rq_http2_total").value()).isEqualTo(1);
+  }
+}
