@@ -6,13 +6,10 @@ import dev.remora.proxy.http.filter.FilterTrailersStatus;
 import dev.remora.proxy.http.filter.HttpFilter;
 import dev.remora.proxy.http.filter.HttpFilterCallbacks;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.charset.StandardCharsets;
 import org.luaj.vm2.LuaError;
 
 /**
@@ -128,9 +125,7 @@ final class LuaFilter implements HttpFilter {
     }
     switch (h.phase()) {
       case WAITING_FOR_BODY:
-        if (overLimit(h, data)) {
-          return FilterDataStatus.STOP_ITERATION_NO_BUFFER;
-        }
+        // the connection manager appends the chunk and enforces its buffer limit (413 / 500)
         if (endStream) {
           h.endOfStream(null);
           runAfterBuffering(h);
@@ -139,7 +134,7 @@ final class LuaFilter implements HttpFilter {
       case HTTP_CALL:
       case RUNNING:
         // headers are held while the script waits; keep the body for when it is done
-        return overLimit(h, data) ? FilterDataStatus.STOP_ITERATION_NO_BUFFER : FilterDataStatus.STOP_ITERATION_AND_BUFFER;
+        return FilterDataStatus.STOP_ITERATION_AND_BUFFER;
       default:
         return FilterDataStatus.CONTINUE;
     }
@@ -189,24 +184,5 @@ final class LuaFilter implements HttpFilter {
     } else {
       callbacks.continueEncoding();
     }
-  }
-
-  /** Envoy's limit on buffered bodies: 413 on the request path, 500 on the response path. */
-  private boolean overLimit(StreamHandle h, ByteBuf data) {
-    ByteBuf buffered = h.requestPath() ? callbacks.decodingBuffer() : callbacks.encodingBuffer();
-    long size = (buffered == null ? 0 : buffered.readableBytes()) + (long) data.readableBytes();
-    if (size <= callbacks.bufferLimit()) {
-      return false;
-    }
-    data.release(); // STOP_ITERATION_NO_BUFFER: the chunk is ours
-    h.destroy();
-    if (h.requestPath()) {
-      callbacks.sendLocalReply(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, null,
-          Unpooled.copiedBuffer("Payload Too Large", StandardCharsets.US_ASCII), "request_payload_too_large");
-    } else {
-      callbacks.sendLocalReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, null,
-          Unpooled.copiedBuffer("Internal Server Error", StandardCharsets.US_ASCII), "response_payload_too_large");
-    }
-    return true;
   }
 }

@@ -189,6 +189,12 @@ final class TestStream implements HttpFilterCallbacks {
       }
       buffer.writeBytes(data);
       data.release();
+      if (buffer.readableBytes() > bufferLimit) {
+        // as the connection manager does: 413 on the request path, 500 on the response path
+        boolean request = this == decode;
+        sendLocalReply(request ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE : HttpResponseStatus.INTERNAL_SERVER_ERROR,
+            null, Unpooled.EMPTY_BUFFER, request ? "request_payload_too_large" : "response_payload_too_large");
+      }
     }
 
     private void complete() {
