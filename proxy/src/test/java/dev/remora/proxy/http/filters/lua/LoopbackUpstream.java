@@ -30,13 +30,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real HTTP/1.1 server on loopback standing in for the clusters scripts call:
  * {@code /continent_code} answers {@code EU} (or {@code ?code=XX}), {@code /echo} echoes method, body
  * and a few headers, {@code /dup} answers repeated headers, {@code /delay?ms=N&tag=T} answers
- * {@code T} after N ms, {@code /never} never answers.
+ * {@code T} after N ms, {@code /never} never answers, {@code /gate?tag=T} answers {@code T} only once
+ * {@code /open} has been requested (which answers {@code opened}).
  */
 final class LoopbackUpstream implements AutoCloseable {
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final Channel server;
   final AtomicInteger requests = new AtomicInteger();
   final ConcurrentLinkedQueue<FullHttpRequest> seen = new ConcurrentLinkedQueue<>();
+  /** Gate state; only touched on the server's single event loop. */
+  private boolean open;
+  private final List<Runnable> gated = new java.util.ArrayList<>();
 
   LoopbackUpstream() throws InterruptedException {
     server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -82,6 +86,20 @@ final class LoopbackUpstream implements AutoCloseable {
           ctx.executor().schedule(() -> reply(ctx, text(tag)), ms, TimeUnit.MILLISECONDS);
         }
         case "/never" -> { /* keep the caller waiting */ }
+        case "/gate" -> {
+          String tag = param(q, "tag", "gate");
+          if (open) {
+            reply(ctx, text(tag));
+          } else {
+            gated.add(() -> reply(ctx, text(tag)));
+          }
+        }
+        case "/open" -> {
+          open = true;
+          gated.forEach(Runnable::run);
+          gated.clear();
+          reply(ctx, text("opened"));
+        }
         default -> reply(ctx, new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND));
       }
     }
