@@ -61,6 +61,8 @@ final class StreamHandle {
   private int generation;
   private Phase phase = Phase.RUNNING;
   private Fiber fiber;
+  /** The thread that runs (or hands over) this phase: the stream's event loop. */
+  private Thread worker;
   private AsyncHttpClient.Cancellable pendingCall;
   private boolean sending;
   private Object immediate;
@@ -105,6 +107,7 @@ final class StreamHandle {
   /** Runs the phase from its start; the result says whether the filter may continue. */
   Outcome start() {
     phase = Phase.RUNNING;
+    worker = Thread.currentThread();
     filter.config().executions().inc();
     if (endOfStream) {
       body = requestPath ? cb.decodingBuffer() : cb.encodingBuffer();
@@ -270,6 +273,7 @@ final class StreamHandle {
   Object onWorker(Supplier<?> work) {
     Fiber f = Fiber.current();
     if (f == null) {
+      checkOnPhaseThread();
       return work.get();
     }
     Object v = f.suspend(new WorkerTask(work));
@@ -280,6 +284,13 @@ final class StreamHandle {
       throw failure.error();
     }
     return v;
+  }
+
+  /** Rejects calls from a coroutine the script created itself (in LuaJ, another thread). */
+  private void checkOnPhaseThread() {
+    if (Thread.currentThread() != worker) {
+      throw new LuaError("this call is not allowed inside a coroutine created by the script");
+    }
   }
 
   void headersModified() {
@@ -422,6 +433,9 @@ final class StreamHandle {
   private Varargs respond(Varargs args) {
     if (!requestPath) {
       throw new LuaError("respond not currently supported in the response path");
+    }
+    if (Fiber.current() == null) {
+      checkOnPhaseThread();
     }
     LuaTable table = args.checktable(2);
     LuaValue status = table.get(":status");

@@ -306,4 +306,25 @@ class LuaFilterRuntimeTest {
     s.upstream();
     assertThat(counter("errors")).isEqualTo(1);
   }
+
+  @Test
+  void scriptCoroutinesWorkButCannotReachTheConnectionManager() throws Exception {
+    HttpFilterFactory f = factory(stats, """
+        function envoy_on_request(h)
+          local gen = coroutine.wrap(function() coroutine.yield("a"); coroutine.yield("b") end)
+          h:headers():add("x-co", gen() .. gen())
+          local ok, err = pcall(coroutine.wrap(function() h:clearRouteCache() end))
+          h:headers():add("x-co-cm", tostring(ok) .. " " .. err)
+          local ok2, err2 = pcall(coroutine.wrap(function() h:respond({[":status"] = "200"}, "x") end))
+          h:headers():add("x-co-respond", tostring(ok2))
+        end
+        """);
+    TestStream s = stream(f).request(get("/"), List.of(), null);
+    var h = s.upstream().headers().headers();
+    assertThat(h.get("x-co")).isEqualTo("ab");
+    assertThat(h.get("x-co-cm")).startsWith("false ").endsWith("this call is not allowed inside a coroutine created by the script");
+    assertThat(h.get("x-co-respond")).isEqualTo("false");
+    assertThat(s.localReply).isNotDone();
+    assertThat(s.routeCacheClears).isEqualTo(1); // only the clear after modified headers, not the coroutine's
+  }
 }
