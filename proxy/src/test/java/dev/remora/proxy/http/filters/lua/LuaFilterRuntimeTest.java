@@ -327,4 +327,20 @@ class LuaFilterRuntimeTest {
     assertThat(s.localReply).isNotDone();
     assertThat(s.routeCacheClears).isEqualTo(1); // only the clear after modified headers, not the coroutine's
   }
+
+  @Test
+  void sourcesFromFilesAndTheClearRouteCacheSwitch(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("script.lua");
+    java.nio.file.Files.writeString(file, "function envoy_on_request(h) h:headers():add('x-from', 'file') end");
+    HttpFilterFactory f = factory(stats, Lua.newBuilder()
+        .setDefaultSourceCode(DataSource.newBuilder().setFilename(file.toString()))
+        .setClearRouteCache(com.google.protobuf.BoolValue.of(false)).build());
+    TestStream s = stream(f).request(get("/"), List.of(), null);
+    assertThat(s.upstream().headers().headers().get("x-from")).isEqualTo("file");
+    assertThat(s.routeCacheClears).isZero(); // clear_route_cache: false keeps the route after header changes
+
+    assertThatThrownBy(() -> factory(stats, Lua.newBuilder()
+        .setDefaultSourceCode(DataSource.newBuilder().setFilename(dir.resolve("missing.lua").toString())).build()))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("default_source_code.filename: cannot read");
+  }
 }
