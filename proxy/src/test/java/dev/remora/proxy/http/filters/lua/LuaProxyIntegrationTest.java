@@ -115,6 +115,20 @@ class LuaProxyIntegrationTest {
       end
       """;
 
+  static final String H2 = """
+      function envoy_on_request(h)
+        local hs = h:headers()
+        hs:add("x-lua-proto", h:streamInfo():protocol())
+        hs:add("x-lua-authority", hs:get(":authority"))
+        hs:add("x-lua-path", hs:get(":path"))
+        hs:add("x-lua-body", h:body(true):length())
+      end
+      function envoy_on_response(h)
+        h:headers():add("x-lua-status", h:headers():get(":status"))
+        h:headers():add("x-lua-response-size", h:body():length())
+      end
+      """;
+
   /** One listener per script: each has its own connection manager with the Lua filter and the router. */
   private static String listener(String name, String statPrefix, String script) throws Exception {
     String source = new ObjectMapper().writeValueAsString(script);
@@ -157,6 +171,7 @@ class LuaProxyIntegrationTest {
         + listener("metadata", "metadata", SEED_METADATA)
         + listener("nope", "nope", SEED_NOPE)
         + listener("api", "api", API)
+        + listener("h2", "h2", H2)
         + """
           clusters:
           - name: backend
@@ -279,5 +294,34 @@ class LuaProxyIntegrationTest {
     assertThat(text).containsPattern("envoy_http_lua_executions\\{envoy_http_conn_manager_prefix=\"ingress_http\"\\} [1-9]")
         .contains("envoy_http_lua_errors{envoy_http_conn_manager_prefix=\"api\"}");
     assertThat(counter("ingress_http", "executions")).isGreaterThan(0);
+  }
+
+  @Test
+  void http2StreamsRunTheSameScripts() throws Exception {
+    String url = "http://127.0.0.1:" + server.listenerAddress("h2").getPort() + "/h2/path?q=1";
+    Process curl = new ProcessBuilder(curl(), "-s", "--http2-prior-knowledge", "-i",
+        "-H", "host: h2.example", "--data-binary", "twelve bytes", url).redirectErrorStream(true).start();
+    String out = new String(curl.getInputStream().readAllBytes());
+    assertThat(curl.waitFor()).isZero();
+    assertThat(out).startsWith("HTTP/2 200").contains("x-lua-status: 200");
+    EchoUpstream.Received seen = lastAt("/h2/path");
+    assertThat(seen.header("x-lua-proto")).isEqualTo("HTTP/2");
+    assertThat(seen.header("x-lua-authority")).isEqualTo("h2.example");
+    assertThat(seen.header("x-lua-path")).isEqualTo("/h2/path?q=1");
+    assertThat(seen.header("x-lua-body")).isEqualTo("12");
+    assertThat(seen.body()).isEqualTo("twelve bytes");
+    String body = out.substring(out.indexOf("\r\n\r\n") + 4);
+    assertThat(out).contains("x-lua-response-size: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+  }
+
+  /** curl from PATH; a missing curl fails the test with a message rather than skipping it. */
+  private static String curl() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      java.nio.file.Path p = java.nio.file.Path.of(dir, "curl");
+      if (java.nio.file.Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    throw new AssertionError("curl (with HTTP/2) is needed on PATH for the HTTP/2 end-to-end test");
   }
 }
