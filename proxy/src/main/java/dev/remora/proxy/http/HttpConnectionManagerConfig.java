@@ -2,6 +2,8 @@ package dev.remora.proxy.http;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.util.Durations;
+import dev.remora.proxy.accesslog.AccessLogFactory;
+import dev.remora.proxy.accesslog.AccessLogger;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.filter.FilterFactoryContext;
 import dev.remora.proxy.http.filter.HttpFilterConfigFactory;
@@ -38,6 +40,9 @@ public final class HttpConnectionManagerConfig {
 
     /** The route table source for {@code rds}; throws when RDS is not available. */
     RouteSource rds(HttpConnectionManager.Builder hcm, String fieldPath) throws ConfigException;
+
+    /** Compiles access loggers (they write through the file-flush thread). */
+    AccessLogFactory accessLogs();
   }
 
   private final HttpConnectionManager proto;
@@ -62,9 +67,11 @@ public final class HttpConnectionManagerConfig {
   private final long maxConcurrentStreams;
   private final int bufferLimit;
   private final HcmStats stats;
+  private final AccessLogger accessLog;
 
   private HttpConnectionManagerConfig(HttpConnectionManager hcm, RouteSource routes, List<HttpFilterFactory> filters,
-      List<String> filterNames, int bufferLimit, Stats stats) {
+      List<String> filterNames, int bufferLimit, Stats stats, AccessLogger accessLog) {
+    this.accessLog = accessLog;
     this.proto = hcm;
     this.statPrefix = hcm.getStatPrefix();
     this.codec = switch (hcm.getCodecType()) {
@@ -157,7 +164,8 @@ public final class HttpConnectionManagerConfig {
     } else {
       throw new ConfigException("route_specifier", "one of route_config or rds is required");
     }
-    return new HttpConnectionManagerConfig(hcm, routes, factories, names, bufferLimit, ctx.stats());
+    AccessLogger accessLog = ctx.accessLogs().createAll(hcm.getAccessLogList(), "access_log");
+    return new HttpConnectionManagerConfig(hcm, routes, factories, names, bufferLimit, ctx.stats(), accessLog);
   }
 
   /** Compiles a {@code typed_per_filter_config} entry with the factory of the filter it names. */
@@ -209,4 +217,5 @@ public final class HttpConnectionManagerConfig {
   public long maxConcurrentStreams() { return maxConcurrentStreams; }
   public int bufferLimit() { return bufferLimit; }
   public HcmStats stats() { return stats; }
+  public AccessLogger accessLog() { return accessLog; }
 }

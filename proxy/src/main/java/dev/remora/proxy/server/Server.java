@@ -1,11 +1,18 @@
 package dev.remora.proxy.server;
 
+import dev.remora.proxy.accesslog.AccessLogFactory;
+import dev.remora.proxy.accesslog.AccessLogManager;
+import dev.remora.proxy.admin.AdminContext;
+import dev.remora.proxy.admin.AdminServer;
+import dev.remora.proxy.admin.ServerState;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.Drain;
 import dev.remora.proxy.http.HttpConnectionManagerConfig;
 import dev.remora.proxy.listener.ListenerConfig;
 import dev.remora.proxy.listener.ListenerManager;
 import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.tls.SecretLookup;
+import dev.remora.proxy.tls.TlsContexts;
 import dev.remora.proxy.upstream.ClusterConfig;
 import dev.remora.proxy.upstream.ClusterManager;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -30,12 +37,20 @@ public final class Server implements AutoCloseable {
   private final Drain drain = new Drain();
   private final ClusterManager clusters;
   private final ListenerManager listeners;
+  private final AccessLogManager accessLogs;
+  private final AccessLogFactory accessLogFactory;
+  private final long startMillis = System.currentTimeMillis();
+  private volatile ServerState state = ServerState.PRE_INITIALIZING;
+  private AdminServer admin;
+  private volatile SecretLookup secrets = SecretLookup.none();
 
   private Server(int concurrency) {
     this.workers = new Workers(concurrency, Transport.best());
     this.stats = new Stats(concurrency);
     this.clusters = new ClusterManager(workers);
     this.listeners = new ListenerManager(workers, clusters, drain, stats);
+    this.accessLogs = new AccessLogManager(concurrency);
+    this.accessLogFactory = new AccessLogFactory(accessLogs);
   }
 
   /** The compiled static part of a bootstrap. */
@@ -44,11 +59,12 @@ public final class Server implements AutoCloseable {
 
   /** Compiles {@code static_resources}; field paths in errors start at the bootstrap's root. */
   public static StaticConfig compile(Bootstrap bootstrap, ListenerConfig.Context ctx) throws ConfigException {
+    SecretLookup secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
     List<ClusterConfig> clusters = new ArrayList<>();
     List<Cluster> protos = bootstrap.getStaticResources().getClustersList();
     for (int i = 0; i < protos.size(); i++) {
       try {
-        clusters.add(ClusterConfig.compile(protos.get(i), ctx.stats()));
+        clusters.add(ClusterConfig.compile(protos.get(i), ctx.stats(), secrets));
       } catch (ConfigException e) {
         throw e.under("static_resources.clusters[" + i + "]");
       }
@@ -65,9 +81,32 @@ public final class Server implements AutoCloseable {
     return new StaticConfig(clusters, listeners);
   }
 
+  /** Compiles a bootstrap without serving it ({@code --mode validate}). */
+  public static void validate(Bootstrap bootstrap) throws ConfigException {
+    Server server = new Server(1);
+    try {
+      server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
+      compile(bootstrap, server.compileContext());
+    } finally {
+      server.close();
+    }
+  }
+
+  /** Downstream connections open on every listener (the drain waits for them to go). */
+  public long activeDownstreamConnections() {
+    long total = 0;
+    for (var gauge : stats.gauges()) {
+      if (gauge.name().startsWith("listener.") && gauge.name().endsWith(".downstream_cx_active")) {
+        total += gauge.value();
+      }
+    }
+    return total;
+  }
+
   /** Starts a proxy for a bootstrap: compiles it, then brings up clusters and listeners. */
   public static Server start(Bootstrap bootstrap, int concurrency) throws ConfigException {
     Server server = new Server(concurrency);
+    server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
     try {
       StaticConfig config = compile(bootstrap, server.compileContext());
       List<CompletableFuture<Void>> ready = new ArrayList<>();
@@ -83,6 +122,7 @@ public final class Server implements AutoCloseable {
       for (ListenerConfig listener : config.listeners()) {
         server.listeners.addOrUpdate(listener).join();
       }
+      server.state = ServerState.LIVE;
       return server;
     } catch (ConfigException | RuntimeException e) {
       server.close();
@@ -110,8 +150,13 @@ public final class Server implements AutoCloseable {
       }
 
       @Override
+      public AccessLogFactory accessLogs() {
+        return accessLogFactory;
+      }
+
+      @Override
       public SslContext serverTls(DownstreamTlsContext tls) throws ConfigException {
-        throw ConfigException.notSupported("");
+        return TlsContexts.serverContext(tls, secrets);
       }
     };
   }
@@ -121,6 +166,19 @@ public final class Server implements AutoCloseable {
   public Drain drain() { return drain; }
   public ClusterManager clusters() { return clusters; }
   public ListenerManager listeners() { return listeners; }
+  public ServerState state() { return drain.started() ? ServerState.DRAINING : state; }
+  public long startMillis() { return startMillis; }
+
+  /** Starts the admin server (on its own thread, never a worker); returns where it listens. */
+  public InetSocketAddress startAdmin(InetSocketAddress address, AdminContext context) throws InterruptedException {
+    admin = new AdminServer(context);
+    return admin.start(address);
+  }
+
+  /** The admin server's address, or null when there is none. */
+  public InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.localAddress();
+  }
 
   /** Where a listener is bound (its real port when it asked for port 0). */
   public InetSocketAddress listenerAddress(String name) {
@@ -129,7 +187,11 @@ public final class Server implements AutoCloseable {
 
   @Override
   public void close() {
+    if (admin != null) {
+      admin.close();
+    }
     listeners.stopAccepting();
+    accessLogs.close();
     clusters.shutdown();
     workers.shutdown().syncUninterruptibly();
   }

@@ -36,7 +36,7 @@ public final class TcpProxyConfig {
   public static TcpProxyConfig compile(TcpProxy proxy, Stats stats) throws ConfigException {
     for (var field : proxy.getAllFields().keySet()) {
       switch (field.getName()) {
-        case "stat_prefix", "cluster", "weighted_clusters", "idle_timeout", "access_log" -> { }
+        case "stat_prefix", "cluster", "weighted_clusters", "idle_timeout" -> { }
         default -> throw ConfigException.notSupported(field.getName());
       }
     }

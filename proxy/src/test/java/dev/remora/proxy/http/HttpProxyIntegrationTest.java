@@ -1,6 +1,7 @@
 package dev.remora.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
@@ -117,8 +118,11 @@ class HttpProxyIntegrationTest {
     assertThat(seen.header("x-forwarded-proto")).isEqualTo("http");
     assertThat(seen.header("x-request-id")).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
     assertThat(seen.header("x-envoy-expected-rq-timeout-ms")).isEqualTo("15000");
-    assertThat(server.stats().counter("http.ingress_http.downstream_rq_2xx").value()).isEqualTo(1);
-    assertThat(server.stats().counter("cluster.backend.upstream_rq_2xx").value()).isEqualTo(1);
+    // stats are counted on the worker once the response is written: the client may read it first
+    await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+      assertThat(server.stats().counter("http.ingress_http.downstream_rq_2xx").value()).isEqualTo(1);
+      assertThat(server.stats().counter("cluster.backend.upstream_rq_2xx").value()).isEqualTo(1);
+    });
   }
 
   @Test
@@ -173,7 +177,8 @@ class HttpProxyIntegrationTest {
         "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(70 * 1024) + "\r\n\r\n", 2000);
     assertThat(huge).startsWith("HTTP/1.1 431 ");
 
-    assertThat(server.stats().counter("http.ingress_http.downstream_cx_protocol_error").value()).isEqualTo(4);
+    await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(server.stats().counter("http.ingress_http.downstream_cx_protocol_error").value()).isEqualTo(4));
     assertThat(get("/still-fine").statusCode()).isEqualTo(200);
   }
 
@@ -193,6 +198,7 @@ class HttpProxyIntegrationTest {
     assertThat(out).startsWith("HTTP/2 200");
     assertThat(out).contains("x-upstream: backend");
     assertThat(out).contains("GET /h2");
-    assertThat(server.stats().counter("http.ingress_http.downstream_rq_http2_total").value()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(server.stats().counter("http.ingress_http.downstream_rq_http2_total").value()).isEqualTo(1));
   }
 }
