@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.stats.PrometheusFormat;
 import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.TestBootstraps;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -299,7 +300,7 @@ class LuaProxyIntegrationTest {
   @Test
   void http2StreamsRunTheSameScripts() throws Exception {
     String url = "http://127.0.0.1:" + server.listenerAddress("h2").getPort() + "/h2/path?q=1";
-    Process curl = new ProcessBuilder(curl(), "-s", "--http2-prior-knowledge", "-i",
+    Process curl = new ProcessBuilder(ExternalTools.require("curl").toString(), "-s", "--http2-prior-knowledge", "-i",
         "-H", "host: h2.example", "--data-binary", "twelve bytes", url).redirectErrorStream(true).start();
     String out = new String(curl.getInputStream().readAllBytes());
     assertThat(curl.waitFor()).isZero();
@@ -312,16 +313,5 @@ class LuaProxyIntegrationTest {
     assertThat(seen.body()).isEqualTo("twelve bytes");
     String body = out.substring(out.indexOf("\r\n\r\n") + 4);
     assertThat(out).contains("x-lua-response-size: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
-  }
-
-  /** curl from PATH; a missing curl fails the test with a message rather than skipping it. */
-  private static String curl() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      java.nio.file.Path p = java.nio.file.Path.of(dir, "curl");
-      if (java.nio.file.Files.isExecutable(p)) {
-        return p.toString();
-      }
-    }
-    throw new AssertionError("curl (with HTTP/2) is needed on PATH for the HTTP/2 end-to-end test");
   }
 }
