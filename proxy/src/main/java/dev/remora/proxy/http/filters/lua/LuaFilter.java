@@ -115,8 +115,16 @@ final class LuaFilter implements HttpFilter {
       h.endOfStream(null);
     }
     StreamHandle.Outcome o = h.start();
-    return o == StreamHandle.Outcome.COMPLETED || o == StreamHandle.Outcome.ERROR
-        ? FilterHeadersStatus.CONTINUE : FilterHeadersStatus.STOP_ITERATION;
+    if (o != StreamHandle.Outcome.COMPLETED && o != StreamHandle.Outcome.ERROR) {
+      return FilterHeadersStatus.STOP_ITERATION;
+    }
+    if (endStream && h.bodyReplaced()) {
+      // The script gave a bodiless message a body: the headers must go on without their end, followed
+      // by the new body, which the connection manager does when this filter continues.
+      callbacks.eventLoop().execute(() -> phaseEnded(h, o));
+      return FilterHeadersStatus.STOP_ITERATION;
+    }
+    return FilterHeadersStatus.CONTINUE;
   }
 
   private FilterDataStatus onData(StreamHandle h, ByteBuf data, boolean endStream) {

@@ -68,6 +68,7 @@ final class StreamHandle {
   private Object immediate;
   private boolean destroyed;
   private boolean headersModified;
+  private boolean bodyReplaced;
   private String error;
   private HttpResponseStatus replyStatus;
   private HttpHeaders replyHeaders;
@@ -297,8 +298,14 @@ final class StreamHandle {
     headersModified = true;
   }
 
+  /** True once the script replaced the body with {@code setBytes}. */
+  boolean bodyReplaced() {
+    return bodyReplaced;
+  }
+
   void replaceBody(ByteBuf replacement) {
     body = replacement;
+    bodyReplaced = true;
     if (requestPath) {
       cb.setDecodingBuffer(replacement);
     } else {

@@ -403,4 +403,17 @@ class LuaFilterApiTest {
     assertThat(reply.headers().get("upstream_foo")).isEqualTo("bar");
     assertThat(reply.body()).isEqualTo("nope");
   }
+
+  @Test
+  void aBodilessRequestAndResponseCanBeGivenABody() throws Exception {
+    TestStream s = stream("""
+        function envoy_on_request(h) h:body(true):setBytes("new request body") end
+        function envoy_on_response(h) h:body(true):setBytes("new response body") end
+        """).request(get("/"), List.of(), null);
+    TestStream.Passed up = s.upstream();
+    assertThat(up.body()).isEqualTo("new request body");
+    assertThat(up.headers().headers().getInt("content-length")).isEqualTo(16);
+    s.response(ok(0), List.of(), null);
+    assertThat(s.downstream().body()).isEqualTo("new response body");
+  }
 }

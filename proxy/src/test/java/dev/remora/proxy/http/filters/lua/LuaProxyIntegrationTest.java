@@ -104,8 +104,10 @@ class LuaProxyIntegrationTest {
         if tag == "spin" then while true do end end
         if tag == "error" then error("scripted failure") end
         local path = h:headers():get("x-call-path")
-        local headers, body = h:httpCall("ipapi_co",
-          {[":method"] = "GET", [":path"] = path, [":authority"] = "ipapi.co"}, nil, 5000)
+        local cluster = h:headers():get("x-cluster") or "ipapi_co"
+        local headers, body = h:httpCall(cluster,
+          {[":method"] = "GET", [":path"] = path, [":authority"] = "ipapi.co"}, nil,
+          tonumber(h:headers():get("x-timeout") or "5000"))
         h:headers():add("x-call", headers[":status"] .. ":" .. tostring(body))
         h:headers():add("x-route", h:streamInfo():routeName())
         h:headers():add("x-body", h:body(true):length())
@@ -313,5 +315,17 @@ class LuaProxyIntegrationTest {
     assertThat(seen.body()).isEqualTo("twelve bytes");
     String body = out.substring(out.indexOf("\r\n\r\n") + 4);
     assertThat(out).contains("x-lua-response-size: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void httpCallTimeoutAndUnknownClusterThroughTheRealClient() throws Exception {
+    HttpResponse<String> unknown = send(request("api", "/api/unknown").header("x-tag", "u")
+        .header("x-call-path", "/").header("x-cluster", "nowhere"));
+    HttpResponse<String> timeout = send(request("api", "/api/timeout").header("x-tag", "t")
+        .header("x-call-path", "/never").header("x-timeout", "200"));
+    assertThat(timeout.statusCode()).isEqualTo(200);
+    assertThat(unknown.statusCode()).isEqualTo(200);
+    assertThat(lastAt("/api/timeout").header("x-call")).isEqualTo("504:upstream request timeout");
+    assertThat(lastAt("/api/unknown").header("x-call")).isEqualTo("503:upstream failure");
   }
 }

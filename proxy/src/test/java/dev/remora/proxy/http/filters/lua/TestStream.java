@@ -116,7 +116,11 @@ final class TestStream implements HttpFilterCallbacks {
           : filter.encodeHeaders((HttpResponse) h, endAtHeaders);
       if (hs == FilterHeadersStatus.CONTINUE) {
         headersPassed = true;
-        if (endAtHeaders) {
+        if (endAtHeaders && buffer != null) {
+          // as the connection manager: a body set during a bodiless message's headers waits for a continue
+          held = true;
+          end = true;
+        } else if (endAtHeaders) {
           complete();
         }
       } else {
