@@ -53,6 +53,7 @@ final class Http2ServerConnection implements DownstreamConnection {
         ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Http2ServerStreamHandler(Http2ServerConnection.this));
       }
     });
+    channel.pipeline().addFirst(new LingeringCloseHandler());
     channel.pipeline().addLast(codec, multiplex, new ConnectionWatcher());
     config.stats().cxTotal.inc();
     config.stats().cxHttp2Total.inc();
