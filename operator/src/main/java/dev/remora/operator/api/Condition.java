@@ -1,5 +1,6 @@
 package dev.remora.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
@@ -32,6 +33,7 @@ public class Condition {
         && Objects.equals(reason, o.reason) && Objects.equals(message, o.message);
   }
 
+  @JsonIgnore
   public boolean isTrue() {
     return "True".equals(status);
   }

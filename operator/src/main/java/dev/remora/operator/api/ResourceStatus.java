@@ -11,6 +11,7 @@ public class ResourceStatus {
   public List<Condition> conditions = new ArrayList<>();
 
   /** The condition of {@code type}, or null. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public Condition condition(String type) {
     if (conditions == null) {
       return null;

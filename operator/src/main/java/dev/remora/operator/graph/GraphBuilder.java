@@ -237,6 +237,10 @@ public final class GraphBuilder {
           st.reject(REASON_INVALID, "spec.port: a port in 1..65535 is required");
           continue;
         }
+        if (spec.http != null && !validDuration(spec.http.idleTimeout)) {
+          st.reject(REASON_INVALID, "spec.http.idleTimeout: '" + spec.http.idleTimeout + "' is not a duration like 30s");
+          continue;
+        }
         ListenerSpec.Protocol protocol = protocol(spec);
         if (protocol == ListenerSpec.Protocol.HTTPS || protocol == ListenerSpec.Protocol.TLS) {
           st.reject(REASON_UNSUPPORTED, "protocol " + protocol + " is not translated to xDS yet");
@@ -347,6 +351,11 @@ public final class GraphBuilder {
           st.reject(REASON_INVALID, "spec: parentRefs and rules are required");
           continue;
         }
+        String invalid = invalidRule(spec);
+        if (invalid != null) {
+          st.reject(REASON_INVALID, invalid);
+          continue;
+        }
         List<List<WeightedCluster>> backends = new ArrayList<>();
         for (int ri = 0; ri < spec.rules.size(); ri++) {
           backends.add(resolveBackends(ref, spec.rules.get(ri), st));
@@ -402,6 +411,34 @@ public final class GraphBuilder {
           st.programmed(true, REASON_PROGRAMMED, null);
         }
       }
+    }
+
+    /** What the CRD schema would refuse, checked again for local mode (which has no API server). */
+    private String invalidRule(RouteSpec spec) {
+      for (int ri = 0; ri < spec.rules.size(); ri++) {
+        RouteSpec.Rule rule = spec.rules.get(ri);
+        String at = "spec.rules[" + ri + "]";
+        if (!validDuration(rule.timeout)) {
+          return at + ".timeout: '" + rule.timeout + "' is not a duration like 15s";
+        }
+        if (rule.retry != null && !validDuration(rule.retry.perTryTimeout)) {
+          return at + ".retry.perTryTimeout: '" + rule.retry.perTryTimeout + "' is not a duration like 1s";
+        }
+        boolean terminal = rule.filters != null && (rule.filters.redirect != null || rule.filters.directResponse != null);
+        if (rule.backends == null && !terminal) {
+          return at + ": a rule needs backends, a redirect or a direct response";
+        }
+        if (rule.matches != null) {
+          for (int mi = 0; mi < rule.matches.size(); mi++) {
+            RouteSpec.PathMatch p = rule.matches.get(mi).path;
+            if (p != null && (p.value == null
+                || (MatchKeys.pathType(p) != RouteSpec.PathType.RegularExpression && !p.value.startsWith("/")))) {
+              return at + ".matches[" + mi + "].path.value: an Exact or PathPrefix path must start with '/'";
+            }
+          }
+        }
+      }
+      return null;
     }
 
     private List<WeightedCluster> resolveBackends(ObjectRef route, RouteSpec.Rule rule, StatusDraft st) {
@@ -469,6 +506,10 @@ public final class GraphBuilder {
           protocol(spec) == ListenerSpec.Protocol.TCP ? tcp : null, List.copyOf(vhosts), List.copyOf(lLua),
           List.copyOf(rLua));
     }
+  }
+
+  private static boolean validDuration(String d) {
+    return d == null || d.matches(Durations.PATTERN);
   }
 
   private static String address(ListenerSpec spec) {
