@@ -13,6 +13,7 @@ import static dev.remora.operator.api.ConditionTypes.REASON_UNSUPPORTED;
 import dev.remora.operator.api.Cluster;
 import dev.remora.operator.api.ClusterSpec;
 import dev.remora.operator.api.Durations;
+import dev.remora.operator.api.Hostnames;
 import dev.remora.operator.api.Listener;
 import dev.remora.operator.api.ListenerSpec;
 import dev.remora.operator.api.LuaFilter;
@@ -51,6 +52,7 @@ import java.util.TreeSet;
  */
 public final class GraphBuilder {
   private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final java.util.regex.Pattern HOSTNAME = java.util.regex.Pattern.compile(Hostnames.REGEX);
 
   private final LuaSyntaxChecker luaChecker = new LuaSyntaxChecker();
   private final Map<ObjectRef, String> lastGoodScripts = new HashMap<>();
@@ -135,6 +137,11 @@ public final class GraphBuilder {
         }
         if ((spec.endpoints == null) == (spec.service == null)) {
           st.reject(REASON_INVALID, "spec: exactly one of endpoints or service must be set");
+        }
+        ClusterSpec.LoadBalancer lbSpec = spec.loadBalancer;
+        if (lbSpec != null && (lbSpec.policy == ClusterSpec.Policy.RingHash || lbSpec.policy == ClusterSpec.Policy.Maglev)
+            && lbSpec.hashKey == null) {
+          st.reject(REASON_INVALID, "spec.loadBalancer.hashKey is required for RingHash and Maglev");
         }
         List<EndpointNode> endpoints = new ArrayList<>();
         if (spec.endpoints != null) {
@@ -235,6 +242,11 @@ public final class GraphBuilder {
         ListenerSpec spec = l.getSpec();
         if (spec == null || spec.port == null || spec.port < 1 || spec.port > 65535) {
           st.reject(REASON_INVALID, "spec.port: a port in 1..65535 is required");
+          continue;
+        }
+        String badHost = invalidHostname(spec.hostnames);
+        if (badHost != null) {
+          st.reject(REASON_INVALID, "spec.hostnames: '" + badHost + "': " + Hostnames.MESSAGE);
           continue;
         }
         if (spec.http != null && !validDuration(spec.http.idleTimeout)) {
@@ -351,7 +363,8 @@ public final class GraphBuilder {
           st.reject(REASON_INVALID, "spec: parentRefs and rules are required");
           continue;
         }
-        String invalid = invalidRule(spec);
+        String badHost = invalidHostname(spec.hostnames);
+        String invalid = badHost != null ? "spec.hostnames: '" + badHost + "': " + Hostnames.MESSAGE : invalidRule(spec);
         if (invalid != null) {
           st.reject(REASON_INVALID, invalid);
           continue;
@@ -506,6 +519,17 @@ public final class GraphBuilder {
           protocol(spec) == ListenerSpec.Protocol.TCP ? tcp : null, List.copyOf(vhosts), List.copyOf(lLua),
           List.copyOf(rLua));
     }
+  }
+
+  private static String invalidHostname(List<String> hostnames) {
+    if (hostnames != null) {
+      for (String h : hostnames) {
+        if (h == null || !HOSTNAME.matcher(h).matches()) {
+          return h;
+        }
+      }
+    }
+    return null;
   }
 
   private static boolean validDuration(String d) {
