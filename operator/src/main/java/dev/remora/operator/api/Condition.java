@@ -30,7 +30,8 @@ public class Condition {
   /** Whether type, status, reason and message equal {@code o}'s (time and generation ignored). */
   public boolean sameState(Condition o) {
     return Objects.equals(type, o.type) && Objects.equals(status, o.status)
-        && Objects.equals(reason, o.reason) && Objects.equals(message, o.message);
+        && Objects.equals(reason, o.reason)
+        && Objects.equals(message == null ? "" : message, o.message == null ? "" : o.message);
   }
 
   @JsonIgnore
