@@ -73,6 +73,11 @@ public final class ControlPlane implements AutoCloseable {
     return g;
   }
 
+  /** Objects whose xDS a proxy currently rejects, with the proxy's message. */
+  public java.util.Map<dev.remora.operator.graph.ObjectRef, String> rejections() {
+    return dev.remora.operator.xds.Rejections.of(callbacks.activeNacks(), publisher.cache()::getSnapshot);
+  }
+
   public SnapshotPublisher publisher() {
     return publisher;
   }

@@ -41,6 +41,7 @@ public final class ClusterMode implements AutoCloseable {
     this.controlPlane = new ControlPlane(source::snapshot, debounce, registry);
     cp[0] = controlPlane;
     controlPlane.onGraph(this::writeStatus);
+    controlPlane.callbacks().onNackChange(controlPlane::changed);
   }
 
   /**
@@ -79,7 +80,7 @@ public final class ClusterMode implements AutoCloseable {
 
   private void writeStatus(Graph g) {
     if (leader.get() && source.synced()) {
-      statusWriter.write(source.snapshot(), g);
+      statusWriter.write(source.snapshot(), g, controlPlane.rejections());
     }
   }
 

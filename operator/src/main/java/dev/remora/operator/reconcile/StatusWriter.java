@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.remora.operator.api.Cluster;
 import dev.remora.operator.api.Condition;
+import dev.remora.operator.api.ConditionTypes;
 import dev.remora.operator.api.Listener;
 import dev.remora.operator.api.LuaFilter;
 import dev.remora.operator.api.ResourceStatus;
@@ -27,7 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the graph's conditions to each object's status subresource (JSON merge patch), only
+ * Writes the graph's conditions to each object's status subresource (a JSON patch setting the
+ * whole status), only
  * where something changed. lastTransitionTime moves only when a condition's status flips.
  */
 public final class StatusWriter {
@@ -40,8 +42,11 @@ public final class StatusWriter {
     this.client = client;
   }
 
-  /** Patches the status of every Remora object in {@code in} whose conditions differ from {@code graph}'s. */
-  public int write(ResourceSet in, Graph graph) {
+  /**
+   * Patches the status of every Remora object in {@code in} whose conditions differ from
+   * {@code graph}'s; objects in {@code rejected} (NACKed by a proxy) get Programmed=False.
+   */
+  public int write(ResourceSet in, Graph graph, Map<ObjectRef, String> rejected) {
     int patched = 0;
     List<CustomResource<?, ? extends ResourceStatus>> objects = new ArrayList<>();
     objects.addAll(in.listeners());
@@ -53,6 +58,12 @@ public final class StatusWriter {
       List<Condition> desired = graph.conditions().get(ref);
       if (desired == null) {
         continue;
+      }
+      String rejection = rejected.get(ref);
+      if (rejection != null) {
+        desired = new ArrayList<>(desired);
+        desired.replaceAll(c -> c.type.equals(ConditionTypes.PROGRAMMED)
+            ? new Condition(ConditionTypes.PROGRAMMED, false, ConditionTypes.REASON_REJECTED, rejection) : c);
       }
       long generation = graph.generations().getOrDefault(ref, 0L);
       ResourceStatus current = o.getStatus();
@@ -124,11 +135,12 @@ public final class StatusWriter {
     status.put("observedGeneration", conditions.isEmpty() ? 0 : conditions.get(0).observedGeneration);
     status.set("conditions", json.valueToTree(conditions));
     extra.forEach((k, v) -> status.set(k, json.valueToTree(v)));
-    ObjectNode body = json.createObjectNode();
-    body.set("status", status);
+    // a JSON patch that sets the whole status: no merge semantics on the conditions list
+    com.fasterxml.jackson.databind.node.ArrayNode body = json.createArrayNode();
+    body.addObject().put("op", "add").put("path", "/status").set("value", status);
     Class<? extends HasMetadata> type = o instanceof Listener ? Listener.class : o instanceof Cluster ? Cluster.class
         : o instanceof Route ? Route.class : LuaFilter.class;
     client.resources(type).inNamespace(o.getMetadata().getNamespace()).withName(o.getMetadata().getName())
-        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
+        .subresource("status").patch(PatchContext.of(PatchType.JSON), body.toString());
   }
 }

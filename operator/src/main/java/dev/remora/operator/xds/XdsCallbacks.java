@@ -6,7 +6,10 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,10 +29,25 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
   private final XdsMetrics metrics;
   private final ProxyGroups groups = new ProxyGroups();
   private final List<Nack> nacks = new CopyOnWriteArrayList<>();
+  /** group → type URL → the NACK not yet followed by an ACK. */
+  private final Map<String, Map<String, Nack>> active = new ConcurrentHashMap<>();
+  private volatile Runnable onNackChange = () -> {};
 
   public XdsCallbacks(SnapshotPublisher publisher, XdsMetrics metrics) {
     this.publisher = publisher;
     this.metrics = metrics;
+  }
+
+  /** Called when a group starts or stops rejecting a type (e.g. to rewrite status). */
+  public void onNackChange(Runnable r) {
+    onNackChange = r;
+  }
+
+  /** NACKs not (yet) followed by an ACK of that type from the same group. */
+  public List<Nack> activeNacks() {
+    List<Nack> out = new ArrayList<>();
+    active.values().forEach(m -> out.addAll(m.values()));
+    return out;
   }
 
   /** The most recent NACKs (up to 100), oldest first. */
@@ -57,6 +75,8 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
     seen(request.getNode());
     if (request.hasErrorDetail()) {
       nack(request.getNode(), request.getTypeUrl(), request.getResponseNonce(), request.getErrorDetail().getMessage());
+    } else if (!request.getResponseNonce().isEmpty()) {
+      acked(request.getNode(), request.getTypeUrl());
     }
   }
 
@@ -65,6 +85,8 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
     seen(request.getNode());
     if (request.hasErrorDetail()) {
       nack(request.getNode(), request.getTypeUrl(), request.getResponseNonce(), request.getErrorDetail().getMessage());
+    } else if (!request.getResponseNonce().isEmpty()) {
+      acked(request.getNode(), request.getTypeUrl());
     }
   }
 
@@ -89,6 +111,15 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
     nacks.add(n);
     while (nacks.size() > MAX_NACKS_KEPT) {
       nacks.remove(0);
+    }
+    active.computeIfAbsent(n.group(), g -> new ConcurrentHashMap<>()).put(typeUrl, n);
+    onNackChange.run();
+  }
+
+  private void acked(Node node, String typeUrl) {
+    Map<String, Nack> m = active.get(groups.hash(node));
+    if (m != null && m.remove(typeUrl) != null) {
+      onNackChange.run();
     }
   }
 }

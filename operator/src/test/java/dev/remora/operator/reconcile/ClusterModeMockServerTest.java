@@ -114,7 +114,18 @@ class ClusterModeMockServerTest {
             ports: [{name: http, port: 9090}]
             endpoints: [{addresses: [10.0.0.1]}]
             """, problems).get(0)).update();
-        assertThat(port(proxy.next(EDS))).isEqualTo(9090);
+        DiscoveryResponse eds2 = proxy.next(EDS);
+        assertThat(port(eds2)).isEqualTo(9090);
+
+        // a NACK shows on the Cluster's status as Programmed=False
+        proxy.nack(eds2, eds.getVersionInfo(), "endpoint shop/catalog: port 9090 refused");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+          Condition programmed = client.resources(Cluster.class).inNamespace("shop").withName("catalog").get()
+              .getStatus().condition("Programmed");
+          assertThat(programmed.status).isEqualTo("False");
+          assertThat(programmed.reason).isEqualTo("RejectedByProxy");
+          assertThat(programmed.message).contains("edge-1").contains("port 9090 refused");
+        });
       }
     }
   }

@@ -148,6 +148,14 @@ class AdsServerTest {
           assertThat(n.message()).isEqualTo("port 8088 is in use");
         }));
     assertThat(cp.metrics().nackCount()).isEqualTo(1.0);
+    // the NACK is pinned on the object whose resource was refused, until the group ACKs again
+    assertThat(cp.rejections()).containsOnlyKeys(new dev.remora.operator.graph.ObjectRef("Listener", "shop", "edge"));
+    assertThat(cp.rejections().values().iterator().next()).contains("edge-1").contains("port 8088 is in use");
+
+    source.set(resources(8089, 8081));
+    cp.changed();
+    edge.ack(edge.next(LDS));
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(cp.rejections()).isEmpty());
   }
 
   @Test
