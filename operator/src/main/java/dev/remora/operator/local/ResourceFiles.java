@@ -37,6 +37,12 @@ public final class ResourceFiles {
       "v1/ConfigMap", ConfigMap.class,
       "discovery.k8s.io/v1/EndpointSlice", EndpointSlice.class);
 
+  /** Parsed files by path, reused while size and modification time are unchanged. */
+  private final Map<Path, Parsed> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Parsed(long size, java.nio.file.attribute.FileTime modified, List<HasMetadata> objects,
+      List<Problem> problems) {}
+
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -60,18 +66,33 @@ public final class ResourceFiles {
     ResourceSet.Builder set = ResourceSet.builder();
     List<Problem> problems = new ArrayList<>();
     for (Path f : files) {
-      String text;
-      try {
-        text = Files.readString(f);
-      } catch (IOException e) {
-        problems.add(new Problem(dir.relativize(f).toString(), "unreadable: " + e.getMessage()));
-        continue;
-      }
-      for (HasMetadata o : parse(dir.relativize(f).toString(), text, problems)) {
-        set.add(o);
-      }
+      Parsed p = parsed(dir, f);
+      p.objects().forEach(set::add);
+      problems.addAll(p.problems());
     }
+    cache.keySet().retainAll(new java.util.HashSet<>(files));
     return new Loaded(set.build(), problems);
+  }
+
+  /** The objects in {@code f}, re-parsed only when its size or modification time changed. */
+  private Parsed parsed(Path dir, Path f) {
+    String source = dir.relativize(f).toString();
+    try {
+      long size = Files.size(f);
+      java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(f);
+      Parsed cached = cache.get(f);
+      if (cached != null && cached.size() == size && cached.modified().equals(modified)) {
+        return cached;
+      }
+      List<Problem> problems = new ArrayList<>();
+      List<HasMetadata> objects = parse(source, Files.readString(f), problems);
+      Parsed p = new Parsed(size, modified, List.copyOf(objects), List.copyOf(problems));
+      cache.put(f, p);
+      return p;
+    } catch (IOException e) {
+      cache.remove(f);
+      return new Parsed(-1, null, List.of(), List.of(new Problem(source, "unreadable: " + e.getMessage())));
+    }
   }
 
   static boolean isResourceFile(Path p) {
