@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +35,8 @@ public class ListenerSpec {
   public Protocol protocol = Protocol.HTTP;
 
   @JsonPropertyDescription("Host names served; a Route without hostnames inherits them. Default: any.")
-  @ValidationRule(value = Hostnames.RULE, message = Hostnames.MESSAGE)
-  public List<String> hostnames;
+  @Size(max = 64)
+  public List<@Pattern(Hostnames.REGEX) @Size(max = 253) String> hostnames;
 
   public ListenerTls tls;
 

@@ -20,8 +20,8 @@ public class RouteSpec {
   public List<ObjectName> parentRefs;
 
   /** Host names matched against the Host/:authority header; default: the Listener's, else any. */
-  @ValidationRule(value = Hostnames.RULE, message = Hostnames.MESSAGE)
-  public List<String> hostnames;
+  @Size(max = 64)
+  public List<@Pattern(Hostnames.REGEX) @Size(max = 253) String> hostnames;
 
   @Required
   @Size(min = 1)
