@@ -67,11 +67,13 @@ public final class StatusWriter {
       }
       long generation = graph.generations().getOrDefault(ref, 0L);
       ResourceStatus current = o.getStatus();
-      if (current != null && Objects.equals(current.observedGeneration, generation) && same(current.conditions, desired)) {
+      Map<String, Object> extra = extra(o, graph);
+      if (current != null && Objects.equals(current.observedGeneration, generation) && same(current.conditions, desired)
+          && sameExtra(current, extra)) {
         continue;
       }
       try {
-        patch(o, merge(current, desired, generation), extra(o, graph));
+        patch(o, merge(current, desired, generation), extra);
         patched++;
       } catch (KubernetesClientException e) {
         // the object may be gone, or changed: the next event rebuilds and retries
@@ -79,6 +81,18 @@ public final class StatusWriter {
       }
     }
     return patched;
+  }
+
+  /** Whether the kind-specific counters (attachedRoutes, endpoints) are unchanged. */
+  private boolean sameExtra(ResourceStatus current, Map<String, Object> extra) {
+    com.fasterxml.jackson.databind.JsonNode cur = json.valueToTree(current);
+    for (Map.Entry<String, Object> e : extra.entrySet()) {
+      com.fasterxml.jackson.databind.JsonNode v = cur.get(e.getKey());
+      if (v == null || v.asLong() != ((Number) e.getValue()).longValue()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean same(List<Condition> current, List<Condition> desired) {

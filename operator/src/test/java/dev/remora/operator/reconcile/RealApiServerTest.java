@@ -129,6 +129,43 @@ class RealApiServerTest {
         }
       });
 
+      // a newer Route claiming the same host and path loses that match; a missing Cluster is named
+      client.resource(client.getKubernetesSerialization().unmarshal("""
+          apiVersion: remora.dev/v1alpha1
+          kind: Route
+          metadata: {name: copycat, namespace: shop}
+          spec:
+            parentRefs: [{name: web}]
+            rules:
+            - matches: [{path: {type: PathPrefix, value: /catalog}}]
+              backends: [{clusterRef: {name: catalog}}]
+            - matches: [{path: {type: PathPrefix, value: /ghost}}]
+              backends: [{clusterRef: {name: ghost}}]
+          """, Route.class)).create();
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        ResourceStatus st = client.resources(Route.class).inNamespace("shop").withName("copycat").get().getStatus();
+        assertThat(st).isNotNull();
+        assertThat(st.condition("Accepted").reason).isEqualTo("PartiallyConflicted");
+        assertThat(st.condition("Accepted").message).contains("/catalog").contains("shop/shop");
+        assertThat(st.condition("ResolvedRefs").status).isEqualTo("False");
+        assertThat(st.condition("ResolvedRefs").message).contains("Cluster shop/ghost");
+        assertThat(client.resources(Route.class).inNamespace("shop").withName("shop").get().getStatus().conditions)
+            .allMatch(Condition::isTrue);
+      });
+
+      // an EndpointSlice for the checkout Service reaches the Cluster's status (endpoints: 2)
+      client.resource(client.getKubernetesSerialization().unmarshal("""
+          apiVersion: discovery.k8s.io/v1
+          kind: EndpointSlice
+          metadata: {name: checkout-1, namespace: shop, labels: {kubernetes.io/service-name: checkout}}
+          addressType: IPv4
+          ports: [{name: http, port: 8080}]
+          endpoints: [{addresses: [10.2.0.1]}, {addresses: [10.2.0.2], conditions: {ready: true}}, {addresses: [10.2.0.3], conditions: {ready: false}}]
+          """, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)).create();
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(client.resources(
+          dev.remora.operator.api.Cluster.class).inNamespace("shop").withName("checkout").get().getStatus().endpoints)
+          .isEqualTo(2));
+
       // a Lua syntax error: Accepted=False with the line, the last good script stays Programmed
       client.resources(LuaFilter.class).inNamespace("shop").withName("tag").edit(f -> {
         f.getSpec().code = "function envoy_on_request(request_handle)\n  request_handle:headers():add(\"foo\" \"bar\")\nend\n";
