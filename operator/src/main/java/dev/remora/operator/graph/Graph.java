@@ -33,6 +33,7 @@ public record Graph(
       ListenerSpec.Protocol protocol,
       ListenerSpec.HttpOptions http,
       ObjectRef tcpCluster,
+      TlsNode tls,
       List<VirtualHostNode> virtualHosts,
       List<LuaNode> listenerLua,
       List<LuaNode> routeLua) {
@@ -47,6 +48,15 @@ public record Graph(
       return true;
     }
   }
+
+  /**
+   * Downstream TLS for an HTTPS listener, certificates resolved from Secrets (PEM text).
+   *
+   * @param minVersion "TLSv1_2", "TLSv1_3" or null
+   * @param caCertificate PEM bundle to validate client certificates with, or null
+   */
+  public record TlsNode(String certificateChain, String privateKey, String minVersion, List<String> alpn,
+      String caCertificate, boolean requireClientCertificate) {}
 
   /** All route rules for one host name, in match order. */
   public record VirtualHostNode(String hostname, List<RouteNode> routes) {}

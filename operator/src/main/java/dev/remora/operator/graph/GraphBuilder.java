@@ -72,6 +72,7 @@ public final class GraphBuilder {
     private final Map<ObjectRef, LuaNode> scripts = new HashMap<>();
     private final Map<ObjectRef, Integer> luaOrder = new HashMap<>();
     private final Map<ObjectRef, Listener> listeners = new LinkedHashMap<>();
+    private final Map<ObjectRef, Graph.TlsNode> listenerTls = new HashMap<>();
     private final Map<ObjectRef, List<LuaNode>> listenerLua = new HashMap<>();
     private final Map<ObjectRef, List<LuaNode>> routeLua = new HashMap<>();
     private final Map<ObjectRef, Integer> routeOrder = new HashMap<>();
@@ -254,9 +255,21 @@ public final class GraphBuilder {
           continue;
         }
         ListenerSpec.Protocol protocol = protocol(spec);
-        if (protocol == ListenerSpec.Protocol.HTTPS || protocol == ListenerSpec.Protocol.TLS) {
-          st.reject(REASON_UNSUPPORTED, "protocol " + protocol + " is not translated to xDS yet");
+        if (protocol == ListenerSpec.Protocol.TLS) {
+          st.reject(REASON_UNSUPPORTED, "protocol TLS (passthrough) is not translated to xDS yet");
           continue;
+        }
+        if (protocol == ListenerSpec.Protocol.HTTPS) {
+          if (spec.tls == null || spec.tls.certificateRef == null || spec.tls.certificateRef.name == null) {
+            st.reject(REASON_INVALID, "spec.tls.certificateRef is required when protocol is HTTPS");
+            continue;
+          }
+          Graph.TlsNode tls = TlsSecrets.resolve(in, ref.namespace(), spec.tls, st);
+          if (tls == null) {
+            st.programmed(false, REASON_NOT_PROGRAMMED, "its TLS certificate is not usable");
+            continue;
+          }
+          listenerTls.put(ref, tls);
         }
         if (protocol == ListenerSpec.Protocol.TCP) {
           if (spec.clusterRef == null) {
@@ -279,6 +292,10 @@ public final class GraphBuilder {
         accepted.add(l);
         listeners.put(ref, l);
       }
+    }
+
+    private boolean isHttp(ListenerSpec.Protocol p) {
+      return p == ListenerSpec.Protocol.HTTP || p == ListenerSpec.Protocol.HTTPS;
     }
 
     private ListenerSpec.Protocol protocol(ListenerSpec spec) {
@@ -379,8 +396,8 @@ public final class GraphBuilder {
         for (ObjectName parent : spec.parentRefs) {
           ObjectRef lref = ref("Listener", parent, ref.namespace());
           Listener l = listeners.get(lref);
-          if (l == null || protocol(l.getSpec()) != ListenerSpec.Protocol.HTTP) {
-            st.unresolved(REASON_NO_PARENT, "Listener " + lref.qualifiedName() + " not found, not accepted or not HTTP");
+          if (l == null || !isHttp(protocol(l.getSpec()))) {
+            st.unresolved(REASON_NO_PARENT, "Listener " + lref.qualifiedName() + " not found, not accepted or not HTTP(S)");
             continue;
           }
           List<String> hosts = effectiveHostnames(spec.hostnames, l.getSpec().hostnames);
@@ -414,7 +431,7 @@ public final class GraphBuilder {
           }
         }
         if (parents == 0) {
-          st.reject(REASON_NO_PARENT, "no parentRef resolved to an accepted HTTP Listener");
+          st.reject(REASON_NO_PARENT, "no parentRef resolved to an accepted HTTP or HTTPS Listener");
         } else if (programmed == 0) {
           st.reject(REASON_CONFLICTED, "every match conflicts with an older Route: " + String.join(", ", conflicts));
         } else if (!conflicts.isEmpty()) {
@@ -516,7 +533,7 @@ public final class GraphBuilder {
       rLua.sort(luaOrderCmp);
       ObjectRef tcp = spec.clusterRef == null ? null : ref("Cluster", spec.clusterRef, ref.namespace());
       return new ListenerNode(ref, selector(spec), address(spec), spec.port, protocol(spec), spec.http,
-          protocol(spec) == ListenerSpec.Protocol.TCP ? tcp : null, List.copyOf(vhosts), List.copyOf(lLua),
+          protocol(spec) == ListenerSpec.Protocol.TCP ? tcp : null, listenerTls.get(ref), List.copyOf(vhosts), List.copyOf(lLua),
           List.copyOf(rLua));
     }
   }

@@ -5,6 +5,7 @@ import dev.remora.operator.api.Listener;
 import dev.remora.operator.api.LuaFilter;
 import dev.remora.operator.api.Route;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ public record ResourceSet(
     List<LuaFilter> luaFilters,
     List<Service> services,
     List<EndpointSlice> endpointSlices,
-    List<ConfigMap> configMaps) {
+    List<ConfigMap> configMaps,
+    List<Secret> secrets) {
 
   public ResourceSet {
     listeners = List.copyOf(listeners);
@@ -31,6 +33,7 @@ public record ResourceSet(
     services = List.copyOf(services);
     endpointSlices = List.copyOf(endpointSlices);
     configMaps = List.copyOf(configMaps);
+    secrets = List.copyOf(secrets);
   }
 
   public static Builder builder() {
@@ -46,6 +49,7 @@ public record ResourceSet(
     private final List<Service> services = new ArrayList<>();
     private final List<EndpointSlice> endpointSlices = new ArrayList<>();
     private final List<ConfigMap> configMaps = new ArrayList<>();
+    private final List<Secret> secrets = new ArrayList<>();
 
     /** Adds {@code o}; returns false when its kind is not one the graph uses. */
     public boolean add(Object o) {
@@ -63,6 +67,8 @@ public record ResourceSet(
         endpointSlices.add(e);
       } else if (o instanceof ConfigMap m) {
         configMaps.add(m);
+      } else if (o instanceof Secret s) {
+        secrets.add(s);
       } else {
         return false;
       }
@@ -70,7 +76,7 @@ public record ResourceSet(
     }
 
     public ResourceSet build() {
-      return new ResourceSet(listeners, clusters, routes, luaFilters, services, endpointSlices, configMaps);
+      return new ResourceSet(listeners, clusters, routes, luaFilters, services, endpointSlices, configMaps, secrets);
     }
   }
 }

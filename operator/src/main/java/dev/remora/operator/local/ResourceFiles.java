@@ -12,6 +12,7 @@ import dev.remora.operator.api.Route;
 import dev.remora.operator.graph.ResourceSet;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.io.IOException;
@@ -35,6 +36,7 @@ public final class ResourceFiles {
       "remora.dev/v1alpha1/LuaFilter", LuaFilter.class,
       "v1/Service", Service.class,
       "v1/ConfigMap", ConfigMap.class,
+      "v1/Secret", Secret.class,
       "discovery.k8s.io/v1/EndpointSlice", EndpointSlice.class);
 
   /** Parsed files by path, reused while size and modification time are unchanged. */

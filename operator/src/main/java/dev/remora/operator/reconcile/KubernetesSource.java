@@ -6,6 +6,7 @@ import dev.remora.operator.api.LuaFilter;
 import dev.remora.operator.api.Route;
 import dev.remora.operator.graph.ResourceSet;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -16,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Informers on the four Remora kinds plus Services, EndpointSlices and ConfigMaps (all
+ * Informers on the four Remora kinds plus Services, EndpointSlices, ConfigMaps and Secrets (all
  * namespaces); every event calls {@code onChange} (the control plane debounces) and
  * {@link #snapshot()} reads the informer caches. Every replica runs these, leader or not.
  */
@@ -28,6 +29,7 @@ public final class KubernetesSource implements AutoCloseable {
   private final SharedIndexInformer<Service> services;
   private final SharedIndexInformer<EndpointSlice> endpointSlices;
   private final SharedIndexInformer<ConfigMap> configMaps;
+  private final SharedIndexInformer<Secret> secrets;
   private final List<SharedIndexInformer<?>> all = new ArrayList<>();
 
   public KubernetesSource(KubernetesClient client, Runnable onChange) {
@@ -38,6 +40,7 @@ public final class KubernetesSource implements AutoCloseable {
     services = watch(client.services().inAnyNamespace().inform(), onChange);
     endpointSlices = watch(client.discovery().v1().endpointSlices().inAnyNamespace().inform(), onChange);
     configMaps = watch(client.configMaps().inAnyNamespace().inform(), onChange);
+    secrets = watch(client.secrets().inAnyNamespace().inform(), onChange);
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> watch(SharedIndexInformer<T> informer, Runnable onChange) {
@@ -79,7 +82,7 @@ public final class KubernetesSource implements AutoCloseable {
   public ResourceSet snapshot() {
     return new ResourceSet(listeners.getStore().list(), clusters.getStore().list(), routes.getStore().list(),
         luaFilters.getStore().list(), services.getStore().list(), endpointSlices.getStore().list(),
-        configMaps.getStore().list());
+        configMaps.getStore().list(), secrets.getStore().list());
   }
 
   @Override

@@ -13,6 +13,12 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -47,12 +53,37 @@ final class ListenerTranslator {
         ? Filter.newBuilder().setName(TCP_PROXY).setTypedConfig(Any.pack(TcpProxy.newBuilder()
             .setStatPrefix(statPrefix(l)).setCluster(l.tcpCluster().qualifiedName()).build())).build()
         : Filter.newBuilder().setName(HCM).setTypedConfig(Any.pack(hcm(l))).build();
+    FilterChain.Builder chain = FilterChain.newBuilder().addFilters(filter);
+    if (l.tls() != null) {
+      chain.setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+          .setTypedConfig(Any.pack(downstreamTls(l.tls()))));
+    }
     return Listener.newBuilder()
         .setName(name)
         .setAddress(Address.newBuilder().setSocketAddress(
             SocketAddress.newBuilder().setAddress(l.address()).setPortValue(l.port())))
-        .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+        .addFilterChains(chain)
         .build();
+  }
+
+  /** Certificates inline (from the Secret): simple, at the price of keys travelling in LDS. */
+  private DownstreamTlsContext downstreamTls(Graph.TlsNode tls) {
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder()
+        .addTlsCertificates(TlsCertificate.newBuilder()
+            .setCertificateChain(DataSource.newBuilder().setInlineString(tls.certificateChain()))
+            .setPrivateKey(DataSource.newBuilder().setInlineString(tls.privateKey())))
+        .addAllAlpnProtocols(tls.alpn());
+    if (tls.minVersion() != null) {
+      common.setTlsParams(TlsParameters.newBuilder().setTlsMinimumProtocolVersion(
+          tls.minVersion().equals("TLSv1_3") ? TlsParameters.TlsProtocol.TLSv1_3 : TlsParameters.TlsProtocol.TLSv1_2));
+    }
+    DownstreamTlsContext.Builder ctx = DownstreamTlsContext.newBuilder();
+    if (tls.caCertificate() != null) {
+      common.setValidationContext(CertificateValidationContext.newBuilder()
+          .setTrustedCa(DataSource.newBuilder().setInlineString(tls.caCertificate())));
+      ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(tls.requireClientCertificate()));
+    }
+    return ctx.setCommonTlsContext(common).build();
   }
 
   private static String statPrefix(Graph.ListenerNode l) {

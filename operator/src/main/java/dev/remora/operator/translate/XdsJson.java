@@ -23,6 +23,7 @@ public final class XdsJson {
           .add(LuaPerRoute.getDescriptor())
           .add(FileAccessLog.getDescriptor())
           .add(HttpProtocolOptions.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
           .build())
       .preservingProtoFieldNames();
 

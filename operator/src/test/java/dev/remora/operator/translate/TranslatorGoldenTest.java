@@ -81,7 +81,7 @@ class TranslatorGoldenTest {
     Random random = new Random(42);
     return new ResourceSet(shuffle(in.listeners(), random), shuffle(in.clusters(), random),
         shuffle(in.routes(), random), shuffle(in.luaFilters(), random), shuffle(in.services(), random),
-        shuffle(in.endpointSlices(), random), shuffle(in.configMaps(), random));
+        shuffle(in.endpointSlices(), random), shuffle(in.configMaps(), random), shuffle(in.secrets(), random));
   }
 
   private static <T> List<T> shuffle(List<T> l, Random random) {

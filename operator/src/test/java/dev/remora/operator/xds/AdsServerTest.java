@@ -107,7 +107,7 @@ class AdsServerTest {
       ls.add(l);
     }
     return new ResourceSet(ls, base.clusters(), base.routes(), base.luaFilters(), base.services(),
-        base.endpointSlices(), base.configMaps());
+        base.endpointSlices(), base.configMaps(), base.secrets());
   }
 
   private AdsTestClient client(String id, Map<String, String> labels) {
