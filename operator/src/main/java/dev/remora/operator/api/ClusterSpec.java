@@ -27,6 +27,57 @@ public class ClusterSpec {
   @Default("HTTP1")
   public Protocol protocol;
   public CircuitBreakers circuitBreakers;
+  public HealthCheck healthCheck;
+  public OutlierDetection outlierDetection;
+  /** TLS to the upstream. */
+  public UpstreamTls tls;
+
+  /** Active HTTP health checking. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class HealthCheck {
+    @Required
+    @Pattern("^/.*")
+    public String path;
+    @Pattern(Durations.PATTERN)
+    @Default("10s")
+    public String interval;
+    @Pattern(Durations.PATTERN)
+    @Default("1s")
+    public String timeout;
+    @Min(1)
+    @Default("3")
+    public Integer unhealthyThreshold;
+    @Min(1)
+    @Default("1")
+    public Integer healthyThreshold;
+  }
+
+  /** Passive health checking: eject endpoints that keep failing. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class OutlierDetection {
+    @Min(1)
+    @Default("5")
+    public Integer consecutive5xx;
+    @Pattern(Durations.PATTERN)
+    @Default("10s")
+    public String interval;
+    @Pattern(Durations.PATTERN)
+    @Default("30s")
+    public String baseEjectionTime;
+    @Min(0)
+    @Max(100)
+    @Default("10")
+    public Integer maxEjectionPercent;
+  }
+
+  /** Upstream TLS: SNI and the CA to verify the server with (a Secret key ca.crt). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class UpstreamTls {
+    public String sni;
+    public ObjectName caCertificateRef;
+    /** Skip server verification (no CA): for tests only. */
+    public Boolean insecureSkipVerify;
+  }
 
   /** Upstream application protocol. */
   public enum Protocol { HTTP1, HTTP2, GRPC }

@@ -89,7 +89,13 @@ public record Graph(
       Duration connectTimeout,
       ClusterSpec.Protocol protocol,
       ClusterSpec.CircuitBreakers circuitBreakers,
+      ClusterSpec.HealthCheck healthCheck,
+      ClusterSpec.OutlierDetection outlierDetection,
+      UpstreamTlsNode tls,
       List<EndpointNode> endpoints) {}
+
+  /** Upstream TLS with the CA resolved to PEM (null: no verification requested). */
+  public record UpstreamTlsNode(String sni, String caCertificate) {}
 
   /** One upstream address. */
   public record EndpointNode(String address, int port, int weight) {}

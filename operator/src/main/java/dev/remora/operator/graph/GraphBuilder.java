@@ -159,6 +159,30 @@ public final class GraphBuilder {
           r.problem().ifPresent(p -> st.unresolved(REASON_NOT_FOUND, p));
           endpoints.addAll(r.endpoints());
         }
+        for (String[] d : new String[][] {
+            {"healthCheck.interval", spec.healthCheck == null ? null : spec.healthCheck.interval},
+            {"healthCheck.timeout", spec.healthCheck == null ? null : spec.healthCheck.timeout},
+            {"outlierDetection.interval", spec.outlierDetection == null ? null : spec.outlierDetection.interval},
+            {"outlierDetection.baseEjectionTime", spec.outlierDetection == null ? null : spec.outlierDetection.baseEjectionTime}}) {
+          if (!validDuration(d[1])) {
+            st.reject(REASON_INVALID, "spec." + d[0] + ": '" + d[1] + "' is not a duration like 10s");
+          }
+        }
+        Graph.UpstreamTlsNode upstreamTls = null;
+        if (spec.tls != null) {
+          String ca = null;
+          if (spec.tls.caCertificateRef != null) {
+            ca = TlsSecrets.caCertificate(in, ref.namespace(), spec.tls.caCertificateRef, st);
+            if (ca == null) {
+              // never fall back to unverified TLS: leave the cluster out until the CA resolves
+              st.programmed(false, REASON_NOT_PROGRAMMED, "its CA certificate is not usable");
+              continue;
+            }
+          } else if (!Boolean.TRUE.equals(spec.tls.insecureSkipVerify)) {
+            st.reject(REASON_INVALID, "spec.tls: set caCertificateRef, or insecureSkipVerify: true");
+          }
+          upstreamTls = new Graph.UpstreamTlsNode(spec.tls.sni, ca);
+        }
         if (!st.accepted()) {
           continue;
         }
@@ -167,7 +191,7 @@ public final class GraphBuilder {
         ClusterSpec.Policy policy = lb != null && lb.policy != null ? lb.policy : ClusterSpec.Policy.RoundRobin;
         clusters.put(ref, new ClusterNode(ref, policy, lb == null ? null : lb.hashKey, timeout,
             spec.protocol == null ? ClusterSpec.Protocol.HTTP1 : spec.protocol, spec.circuitBreakers,
-            List.copyOf(endpoints)));
+            spec.healthCheck, spec.outlierDetection, upstreamTls, List.copyOf(endpoints)));
       }
     }
 

@@ -52,6 +52,18 @@ final class TlsSecrets {
     return new Graph.TlsNode(chain, key, tls.minVersion == null ? null : tls.minVersion.name(), alpn, ca, require);
   }
 
+  /** PEM ca.crt of the Secret {@code ref}, or null with ResolvedRefs=False on {@code st}. */
+  static String caCertificate(ResourceSet in, String namespace, ObjectName ref, StatusDraft st) {
+    Secret s = find(in, namespace, ref);
+    String ca = s == null ? null : value(s, "ca.crt");
+    if (ca == null || !ca.contains("-----BEGIN")) {
+      st.unresolved(s == null ? REASON_NOT_FOUND : REASON_INVALID_CERTIFICATE,
+          "Secret " + qualified(namespace, ref) + (s == null ? " not found" : " has no PEM ca.crt"));
+      return null;
+    }
+    return ca;
+  }
+
   private static Secret find(ResourceSet in, String namespace, ObjectName ref) {
     String ns = ref.namespace != null ? ref.namespace : namespace;
     for (Secret s : in.secrets()) {

@@ -6,7 +6,15 @@ import dev.remora.operator.api.ClusterSpec;
 import dev.remora.operator.graph.Graph;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import dev.remora.operator.api.Durations;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -50,6 +58,39 @@ final class ClusterTranslator {
         t.setMaxRetries(UInt32Value.of(cb.maxRetries));
       }
       b.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
+    }
+    ClusterSpec.HealthCheck hc = c.healthCheck();
+    if (hc != null) {
+      b.addHealthChecks(HealthCheck.newBuilder()
+          .setInterval(Protos.duration(Durations.parse(hc.interval == null ? "10s" : hc.interval)))
+          .setTimeout(Protos.duration(Durations.parse(hc.timeout == null ? "1s" : hc.timeout)))
+          .setUnhealthyThreshold(UInt32Value.of(hc.unhealthyThreshold == null ? 3 : hc.unhealthyThreshold))
+          .setHealthyThreshold(UInt32Value.of(hc.healthyThreshold == null ? 1 : hc.healthyThreshold))
+          .setHttpHealthCheck(HealthCheck.HttpHealthCheck.newBuilder().setPath(hc.path)));
+    }
+    ClusterSpec.OutlierDetection od = c.outlierDetection();
+    if (od != null) {
+      b.setOutlierDetection(OutlierDetection.newBuilder()
+          .setConsecutive5Xx(UInt32Value.of(od.consecutive5xx == null ? 5 : od.consecutive5xx))
+          .setInterval(Protos.duration(Durations.parse(od.interval == null ? "10s" : od.interval)))
+          .setBaseEjectionTime(Protos.duration(Durations.parse(od.baseEjectionTime == null ? "30s" : od.baseEjectionTime)))
+          .setMaxEjectionPercent(UInt32Value.of(od.maxEjectionPercent == null ? 10 : od.maxEjectionPercent)));
+    }
+    if (c.tls() != null) {
+      UpstreamTlsContext.Builder tls = UpstreamTlsContext.newBuilder();
+      if (c.tls().sni() != null) {
+        tls.setSni(c.tls().sni());
+      }
+      CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+      if (c.protocol() == ClusterSpec.Protocol.HTTP2 || c.protocol() == ClusterSpec.Protocol.GRPC) {
+        common.addAlpnProtocols("h2");
+      }
+      if (c.tls().caCertificate() != null) {
+        common.setValidationContext(CertificateValidationContext.newBuilder()
+            .setTrustedCa(DataSource.newBuilder().setInlineString(c.tls().caCertificate())));
+      }
+      b.setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+          .setTypedConfig(Any.pack(tls.setCommonTlsContext(common).build())));
     }
     return b.build();
   }

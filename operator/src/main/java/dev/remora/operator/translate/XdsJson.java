@@ -24,6 +24,7 @@ public final class XdsJson {
           .add(FileAccessLog.getDescriptor())
           .add(HttpProtocolOptions.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
           .build())
       .preservingProtoFieldNames();
 
