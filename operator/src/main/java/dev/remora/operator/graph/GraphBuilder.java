@@ -148,8 +148,9 @@ public final class GraphBuilder {
         if (spec.endpoints != null) {
           for (int i = 0; i < spec.endpoints.size(); i++) {
             ClusterSpec.Endpoint ep = spec.endpoints.get(i);
-            if (ep.address == null || ep.address.isBlank() || ep.port == null || ep.port < 1 || ep.port > 65535) {
-              st.reject(REASON_INVALID, "spec.endpoints[" + i + "]: address and a port in 1..65535 are required");
+            if (ep.address == null || ep.address.isBlank() || ep.port == null || ep.port < 1 || ep.port > 65535
+                || (ep.weight != null && (ep.weight < 1 || ep.weight > 128))) {
+              st.reject(REASON_INVALID, "spec.endpoints[" + i + "]: address, a port in 1..65535 and a weight in 1..128 are required");
               continue;
             }
             endpoints.add(new EndpointNode(ep.address, ep.port, ep.weight == null ? 1 : ep.weight));
@@ -482,9 +483,19 @@ public final class GraphBuilder {
         if (rule.backends == null && !terminal) {
           return at + ": a rule needs backends, a redirect or a direct response";
         }
+        if (rule.filters != null && rule.filters.directResponse != null && (rule.filters.directResponse.status == null
+            || rule.filters.directResponse.status < 100 || rule.filters.directResponse.status > 599)) {
+          return at + ".filters.directResponse.status: a status in 100..599 is required";
+        }
         if (rule.matches != null) {
           for (int mi = 0; mi < rule.matches.size(); mi++) {
-            RouteSpec.PathMatch p = rule.matches.get(mi).path;
+            RouteSpec.Match match = rule.matches.get(mi);
+            for (List<RouteSpec.ValueMatch> vs : java.util.Arrays.asList(match.headers, match.queryParams)) {
+              if (vs != null && vs.stream().anyMatch(v -> v == null || v.name == null || v.value == null)) {
+                return at + ".matches[" + mi + "]: headers and queryParams need a name and a value";
+              }
+            }
+            RouteSpec.PathMatch p = match.path;
             if (p != null && (p.value == null
                 || (MatchKeys.pathType(p) != RouteSpec.PathType.RegularExpression && !p.value.startsWith("/")))) {
               return at + ".matches[" + mi + "].path.value: an Exact or PathPrefix path must start with '/'";
