@@ -169,8 +169,14 @@ public final class GraphBuilder {
             st.reject(REASON_INVALID, "spec." + d[0] + ": '" + d[1] + "' is not a duration like 10s");
           }
         }
+        if (spec.healthCheck != null && (spec.healthCheck.path == null || !spec.healthCheck.path.startsWith("/"))) {
+          st.reject(REASON_INVALID, "spec.healthCheck.path: a path starting with '/' is required");
+        }
+        if (spec.tls != null && spec.tls.caCertificateRef != null && spec.tls.caCertificateRef.name == null) {
+          st.reject(REASON_INVALID, "spec.tls.caCertificateRef.name is required");
+        }
         Graph.UpstreamTlsNode upstreamTls = null;
-        if (spec.tls != null) {
+        if (spec.tls != null && st.accepted()) {
           String ca = null;
           if (spec.tls.caCertificateRef != null) {
             ca = TlsSecrets.caCertificate(in, ref.namespace(), spec.tls.caCertificateRef, st);
