@@ -65,6 +65,9 @@ final class TlsSecrets {
   }
 
   private static Secret find(ResourceSet in, String namespace, ObjectName ref) {
+    if (ref.name == null) {
+      return null;
+    }
     String ns = ref.namespace != null ? ref.namespace : namespace;
     for (Secret s : in.secrets()) {
       if (ref.name.equals(s.getMetadata().getName()) && ns.equals(ObjectRef.of(s).namespace())) {
