@@ -14,8 +14,8 @@ import java.util.Map;
 
 /** Desired state of a {@link Listener}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.protocol != 'HTTPS' && self.protocol != 'TLS' || has(self.tls)",
-    message = "tls is required when protocol is HTTPS or TLS")
+@ValidationRule(value = "self.protocol != 'HTTPS' || has(self.tls)",
+    message = "tls is required when protocol is HTTPS")
 @ValidationRule(value = "self.protocol != 'TCP' && self.protocol != 'TLS' || has(self.clusterRef)",
     message = "clusterRef is required when protocol is TCP or TLS")
 public class ListenerSpec {
@@ -42,7 +42,7 @@ public class ListenerSpec {
 
   public HttpOptions http;
 
-  @JsonPropertyDescription("Target Cluster for TCP and TLS listeners.")
+  @JsonPropertyDescription("Target Cluster for TCP and TLS (passthrough, routed by SNI against hostnames) listeners.")
   public ObjectName clusterRef;
 
   /** Application protocol. */

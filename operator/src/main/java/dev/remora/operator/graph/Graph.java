@@ -33,6 +33,7 @@ public record Graph(
       ListenerSpec.Protocol protocol,
       ListenerSpec.HttpOptions http,
       ObjectRef tcpCluster,
+      List<String> hostnames,
       TlsNode tls,
       List<VirtualHostNode> virtualHosts,
       List<LuaNode> listenerLua,

@@ -286,10 +286,6 @@ public final class GraphBuilder {
           continue;
         }
         ListenerSpec.Protocol protocol = protocol(spec);
-        if (protocol == ListenerSpec.Protocol.TLS) {
-          st.reject(REASON_UNSUPPORTED, "protocol TLS (passthrough) is not translated to xDS yet");
-          continue;
-        }
         if (protocol == ListenerSpec.Protocol.HTTPS) {
           if (spec.tls == null || spec.tls.certificateRef == null || spec.tls.certificateRef.name == null) {
             st.reject(REASON_INVALID, "spec.tls.certificateRef is required when protocol is HTTPS");
@@ -302,9 +298,9 @@ public final class GraphBuilder {
           }
           listenerTls.put(ref, tls);
         }
-        if (protocol == ListenerSpec.Protocol.TCP) {
-          if (spec.clusterRef == null) {
-            st.reject(REASON_INVALID, "spec.clusterRef is required when protocol is TCP");
+        if (protocol == ListenerSpec.Protocol.TCP || protocol == ListenerSpec.Protocol.TLS) {
+          if (spec.clusterRef == null || spec.clusterRef.name == null) {
+            st.reject(REASON_INVALID, "spec.clusterRef is required when protocol is TCP or TLS");
             continue;
           }
           ObjectRef target = ref("Cluster", spec.clusterRef, ref.namespace());
@@ -574,7 +570,8 @@ public final class GraphBuilder {
       rLua.sort(luaOrderCmp);
       ObjectRef tcp = spec.clusterRef == null ? null : ref("Cluster", spec.clusterRef, ref.namespace());
       return new ListenerNode(ref, selector(spec), address(spec), spec.port, protocol(spec), spec.http,
-          protocol(spec) == ListenerSpec.Protocol.TCP ? tcp : null, listenerTls.get(ref), List.copyOf(vhosts), List.copyOf(lLua),
+          isHttp(protocol(spec)) ? null : tcp,
+          spec.hostnames == null ? List.of() : List.copyOf(new TreeSet<>(spec.hostnames)), listenerTls.get(ref), List.copyOf(vhosts), List.copyOf(lLua),
           List.copyOf(rLua));
     }
   }

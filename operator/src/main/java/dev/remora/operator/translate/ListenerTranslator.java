@@ -21,6 +21,9 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
@@ -38,6 +41,7 @@ final class ListenerTranslator {
   static final String HCM = "envoy.filters.network.http_connection_manager";
   static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
   static final String ROUTER = "envoy.filters.http.router";
+  static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
 
   /** ADS as config source: what every RDS/EDS reference points at. */
   static ConfigSource ads() {
@@ -54,11 +58,20 @@ final class ListenerTranslator {
             .setStatPrefix(statPrefix(l)).setCluster(l.tcpCluster().qualifiedName()).build())).build()
         : Filter.newBuilder().setName(HCM).setTypedConfig(Any.pack(hcm(l))).build();
     FilterChain.Builder chain = FilterChain.newBuilder().addFilters(filter);
+    Listener.Builder listener = Listener.newBuilder();
+    if (l.protocol() == ListenerSpec.Protocol.TLS) {
+      // passthrough: read SNI from the ClientHello, never terminate TLS
+      listener.addListenerFilters(ListenerFilter.newBuilder().setName(TLS_INSPECTOR)
+          .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
+      if (!l.hostnames().isEmpty() && !l.hostnames().contains("*")) {
+        chain.setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(l.hostnames()));
+      }
+    }
     if (l.tls() != null) {
       chain.setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
           .setTypedConfig(Any.pack(downstreamTls(l.tls()))));
     }
-    return Listener.newBuilder()
+    return listener
         .setName(name)
         .setAddress(Address.newBuilder().setSocketAddress(
             SocketAddress.newBuilder().setAddress(l.address()).setPortValue(l.port())))

@@ -18,6 +18,7 @@ public final class XdsJson {
       .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
           .add(HttpConnectionManager.getDescriptor())
           .add(TcpProxy.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
           .add(Router.getDescriptor())
           .add(Lua.getDescriptor())
           .add(LuaPerRoute.getDescriptor())
