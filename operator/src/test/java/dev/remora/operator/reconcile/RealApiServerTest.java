@@ -182,4 +182,45 @@ class RealApiServerTest {
       });
     }
   }
+
+  @Test
+  @Order(3)
+  void oneReplicaLeadsAndAnotherTakesOverTheLease() throws Exception {
+    ClusterMode a = new ClusterMode(client, new SimpleMeterRegistry(), Duration.ofMillis(50))
+        .start(new InetSocketAddress("127.0.0.1", 0), "default", "replica-a");
+    ClusterMode b = new ClusterMode(client, new SimpleMeterRegistry(), Duration.ofMillis(50))
+        .start(new InetSocketAddress("127.0.0.1", 0), "default", "replica-b");
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> a.isLeader() || b.isLeader());
+      assertThat(a.isLeader() && b.isLeader()).as("at most one leader").isFalse();
+      ClusterMode leader = a.isLeader() ? a : b;
+      ClusterMode follower = leader == a ? b : a;
+      // both serve xDS from their own caches
+      for (ClusterMode m : List.of(a, b)) {
+        try (AdsTestClient proxy = new AdsTestClient(m.controlPlane().port(), "edge-2", Map.of("app", "edge"))) {
+          proxy.subscribe(LDS);
+          assertThat(proxy.next(LDS).getResourcesCount()).isEqualTo(1);
+        }
+      }
+      leader.close(); // releases the Lease
+      await().atMost(Duration.ofSeconds(60)).until(follower::isLeader);
+      // the new leader writes status: a new Route gets its conditions
+      client.resource(client.getKubernetesSerialization().unmarshal("""
+          apiVersion: remora.dev/v1alpha1
+          kind: Route
+          metadata: {name: after-failover, namespace: shop}
+          spec:
+            parentRefs: [{name: web}]
+            rules: [{matches: [{path: {value: /failover}}], backends: [{clusterRef: {name: catalog}}]}]
+          """, Route.class)).create();
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        ResourceStatus st = client.resources(Route.class).inNamespace("shop").withName("after-failover").get().getStatus();
+        assertThat(st).isNotNull();
+        assertThat(st.conditions).allMatch(Condition::isTrue);
+      });
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
 }
