@@ -13,6 +13,7 @@ import dev.remora.proxy.listener.ListenerManager;
 import dev.remora.proxy.stats.Stats;
 import dev.remora.proxy.upstream.ClusterConfig;
 import dev.remora.proxy.upstream.ClusterManager;
+import dev.remora.proxy.xds.RouteConfigs;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -38,7 +39,9 @@ public final class Server implements AutoCloseable {
   private final AccessLogManager accessLogs;
   private final AccessLogFactory accessLogFactory;
   private final long startMillis = System.currentTimeMillis();
+  private final RouteConfigs routeConfigs;
   private volatile ServerState state = ServerState.PRE_INITIALIZING;
+  private volatile DynamicResources dynamic;
   private AdminServer admin;
 
   private Server(int concurrency) {
@@ -48,6 +51,7 @@ public final class Server implements AutoCloseable {
     this.listeners = new ListenerManager(workers, clusters, drain, stats);
     this.accessLogs = new AccessLogManager(concurrency);
     this.accessLogFactory = new AccessLogFactory(accessLogs);
+    this.routeConfigs = new RouteConfigs(workers.loops(), stats);
   }
 
   /** The compiled static part of a bootstrap. */
@@ -103,8 +107,16 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  /** What compiling config needs from this server. */
+  /** What compiling config needs from this server (RDS names are registered as static references). */
   public ListenerConfig.Context compileContext() {
+    return compileContext(null);
+  }
+
+  /**
+   * What compiling config needs from this server; the RDS route config names listeners refer to are
+   * added to {@code rdsRefs} (null: referenced by static listeners for good).
+   */
+  public ListenerConfig.Context compileContext(java.util.Set<String> rdsRefs) {
     return new ListenerConfig.Context() {
       @Override
       public Stats stats() {
@@ -119,7 +131,7 @@ public final class Server implements AutoCloseable {
       @Override
       public HttpConnectionManagerConfig.RouteSource rds(HttpConnectionManager.Builder hcm, String fieldPath)
           throws ConfigException {
-        throw new ConfigException(fieldPath, "RDS needs dynamic_resources (an xDS control plane)");
+        return routeConfigs.source(hcm.build(), fieldPath, this, rdsRefs);
       }
 
       @Override
@@ -138,6 +150,15 @@ public final class Server implements AutoCloseable {
   public Stats stats() { return stats; }
   public Drain drain() { return drain; }
   public ClusterManager clusters() { return clusters; }
+  /** RDS route tables by route config name (one slot each, shared by the listeners naming it). */
+  public RouteConfigs routeConfigs() { return routeConfigs; }
+  /** The dynamic resources (xDS, file subscriptions), or null when the bootstrap has none. */
+  public DynamicResources dynamicResources() { return dynamic; }
+
+  /** Installs the dynamic resources (the xDS runtime calls this); they are closed with the server. */
+  public void dynamicResources(DynamicResources resources) {
+    this.dynamic = resources;
+  }
   public ListenerManager listeners() { return listeners; }
   public ServerState state() { return drain.started() ? ServerState.DRAINING : state; }
   public long startMillis() { return startMillis; }
@@ -160,6 +181,10 @@ public final class Server implements AutoCloseable {
 
   @Override
   public void close() {
+    DynamicResources resources = dynamic;
+    if (resources != null) {
+      resources.close();
+    }
     if (admin != null) {
       admin.close();
     }
