@@ -47,6 +47,9 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     String nonce = "";
     /** Delta: accepted resources and their versions (sent as initial_resource_versions on a new stream). */
     final Map<String, String> resourceVersions = new LinkedHashMap<>();
+    /** SotW: the version last NACKed, and how often it came back since. */
+    String nackedVersion;
+    int nackRepeats;
     /** Delta: the names the server has been told on the current stream. */
     Set<String> sentNames = new LinkedHashSet<>();
 
@@ -150,6 +153,10 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     StringJoiner detail = new StringJoiner("; ");
     errors.forEach((name, reason) -> detail.add(name + ": " + reason));
     return detail.toString();
+  }
+
+  void schedule(Runnable task, long millis) {
+    xds.schedule(task, millis, TimeUnit.MILLISECONDS);
   }
 
   TypeState state(String typeUrl) {

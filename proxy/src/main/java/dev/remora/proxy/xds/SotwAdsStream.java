@@ -23,6 +23,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
   private final Node node;
   private final StreamObserver<DiscoveryRequest> requests;
   private boolean nodeSent;
+  private volatile boolean cancelled;
 
   SotwAdsStream(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node, AdsClient client) {
     this.client = client;
@@ -80,22 +81,42 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
     String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors));
     if (nack == null) {
       state.version = response.getVersionInfo();
+      state.nackRepeats = 0;
+      send(state, null);
+      return;
     }
+    // A snapshot cache answers a NACK (which names an older version) by resending the same response at
+    // once; NACKing the same version again only after a growing pause keeps that loop from spinning.
+    if (response.getVersionInfo().equals(state.nackedVersion)) {
+      long pause = Math.min(5_000, 100L << Math.min(state.nackRepeats++, 6));
+      String nonce = response.getNonce();
+      client.schedule(() -> {
+        if (!cancelled && nonce.equals(state.nonce)) {
+          send(state, nack);
+        }
+      }, pause);
+      return;
+    }
+    state.nackedVersion = response.getVersionInfo();
+    state.nackRepeats = 0;
     send(state, nack);
   }
 
   @Override
   public void onError(Throwable t) {
+    cancelled = true;
     client.onStreamClosed(this, t);
   }
 
   @Override
   public void onCompleted() {
+    cancelled = true;
     client.onStreamClosed(this, null);
   }
 
   @Override
   public void cancel() {
+    cancelled = true;
     requests.onError(io.grpc.Status.CANCELLED.withDescription("proxy shutting down").asRuntimeException());
   }
 }

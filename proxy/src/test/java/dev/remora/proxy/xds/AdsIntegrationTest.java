@@ -209,4 +209,127 @@ class AdsIntegrationTest {
       assertThat(l.getActiveState().getListener().unpack(Listener.class).getName()).isEqualTo("web");
     });
   }
+
+  private void pushGood(String version) {
+    xds.set(version, List.of(edsCluster("backend")), List.of(endpoints("backend", a.port())),
+        List.of(listener("web", "web-routes", "v1")), List.of(routes("web-routes", "backend")));
+  }
+
+  /** The last NACK's error_detail for a type, or null. */
+  private String nackDetail(ResourceType type, boolean delta) {
+    if (delta) {
+      return xds.deltaRequests.stream().filter(r -> r.getTypeUrl().equals(type.typeUrl()) && r.hasErrorDetail())
+          .map(r -> r.getErrorDetail().getMessage()).reduce((x, y) -> y).orElse(null);
+    }
+    return xds.requests.stream().filter(r -> r.getTypeUrl().equals(type.typeUrl()) && r.hasErrorDetail())
+        .map(r -> r.getErrorDetail().getMessage()).reduce((x, y) -> y).orElse(null);
+  }
+
+  @ParameterizedTest(name = "delta={0}")
+  @ValueSource(booleans = {false, true})
+  void rejectsABadResourceWithItsReasonAndKeepsServingThePreviousVersion(boolean delta) throws Exception {
+    startProxy(delta);
+    pushGood("1");
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
+
+    Listener broken = listener("web", XdsResources.hcm("").setRds(
+        io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds.newBuilder()
+            .setRouteConfigName("web-routes").setConfigSource(XdsResources.ads())).build());
+    Cluster unsupported = edsCluster("odd").toBuilder().setType(Cluster.DiscoveryType.ORIGINAL_DST).build();
+    xds.set("2", List.of(edsCluster("backend"), unsupported), List.of(endpoints("backend", a.port())),
+        List.of(broken, listener("extra", "web-routes", "extra")), List.of(routes("web-routes", "backend")));
+
+    await().atMost(WAIT).until(() -> nackDetail(ResourceType.LISTENER, delta) != null
+        && nackDetail(ResourceType.CLUSTER, delta) != null);
+    assertThat(nackDetail(ResourceType.LISTENER, delta)).contains("web").contains("stat_prefix");
+    assertThat(nackDetail(ResourceType.CLUSTER, delta)).contains("odd").contains("type");
+    if (!delta) {
+      DiscoveryRequest nack = xds.requests.stream().filter(r -> r.getTypeUrl().equals(ResourceType.LISTENER.typeUrl())
+          && r.hasErrorDetail()).findFirst().orElseThrow();
+      assertThat(nack.getVersionInfo()).as("a NACK carries the last accepted version").isEqualTo("1");
+      assertThat(nack.getResponseNonce()).isNotEmpty();
+    }
+    // the rest of the update applied; the rejected listener keeps its previous version
+    await().atMost(WAIT).until(() -> upstreamOf("extra").equals("200 a"));
+    assertThat(get("web", "/").headers().firstValue("server")).hasValue("v1");
+    assertThat(server.clusters().has("odd")).isFalse();
+    // at least once: a snapshot cache resends a NACKed version (the proxy NACKs it again, more slowly)
+    assertThat(counter("listener_manager.lds.update_rejected")).isGreaterThanOrEqualTo(1);
+    assertThat(counter("cluster_manager.cds.update_rejected")).isGreaterThanOrEqualTo(1);
+    var dump = (ListenersConfigDump) new dev.remora.proxy.server.ServerAdmin(server, Bootstrap.getDefaultInstance(), null,
+        null, () -> { }).configDump().get(2);
+    assertThat(dump.getDynamicListenersList()).filteredOn(l -> l.getName().equals("web")).singleElement().satisfies(l -> {
+      assertThat(l.getErrorState().getDetails()).contains("stat_prefix");
+      assertThat(l.getActiveState().getListener().unpack(Listener.class).getFilterChains(0)).isNotNull();
+    });
+
+    // fixed: accepted again
+    xds.set("3", List.of(edsCluster("backend")), List.of(endpoints("backend", a.port())),
+        List.of(listener("web", "web-routes", "v3")), List.of(routes("web-routes", "backend")));
+    await().atMost(WAIT).until(() -> "v3".equals(get("web", "/").headers().firstValue("server").orElse("")));
+  }
+
+  @Test
+  void warmsNewListenersUntilTheirRoutesAndNewClustersUntilTheirEndpoints() throws Exception {
+    startProxy(false);
+    pushGood("1");
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
+
+    Cluster slow = edsCluster("slow");
+    Cluster timesOut = edsCluster("gives-up").toBuilder().setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+        .setEdsConfig(XdsResources.ads().toBuilder().setInitialFetchTimeout(com.google.protobuf.util.Durations.fromMillis(300))))
+        .build();
+    xds.set("2", List.of(edsCluster("backend"), slow, timesOut), List.of(endpoints("backend", a.port())),
+        List.of(listener("web", "web-routes", "v1"), listener("late", "late-routes", "late")),
+        List.of(routes("web-routes", "backend")));
+    await().atMost(WAIT).until(() -> acked(ResourceType.LISTENER, "2") && acked(ResourceType.CLUSTER, "2"));
+
+    assertThat(server.listenerAddress("late")).as("a listener without its routes takes no traffic").isNull();
+    assertThat(server.clusters().has("slow")).as("a cluster without endpoints is not used").isFalse();
+    var admin = new dev.remora.proxy.server.ServerAdmin(server, Bootstrap.getDefaultInstance(), null, null, () -> { });
+    var dump = admin.configDump();
+    assertThat(((ClustersConfigDump) dump.get(1)).getDynamicWarmingClustersList())
+        .extracting(d -> d.getCluster().unpack(Cluster.class).getName()).contains("slow");
+    assertThat(((ListenersConfigDump) dump.get(2)).getDynamicListenersList()).filteredOn(l -> l.getName().equals("late"))
+        .singleElement().satisfies(l -> {
+          assertThat(l.hasWarmingState()).isTrue();
+          assertThat(l.hasActiveState()).isFalse();
+        });
+    // initial_fetch_timeout: used without hosts once it passes
+    await().atMost(WAIT).until(() -> server.clusters().has("gives-up"));
+    assertThat(counter("cluster.gives-up.init_fetch_timeout")).isEqualTo(1);
+
+    xds.set("3", List.of(edsCluster("backend"), slow, timesOut),
+        List.of(endpoints("backend", a.port()), endpoints("slow", b.port()), endpoints("gives-up", c.port())),
+        List.of(listener("web", "web-routes", "v1"), listener("late", "late-routes", "late")),
+        List.of(routes("web-routes", "backend"), routes("late-routes", "slow")));
+    await().atMost(WAIT).until(() -> server.listenerAddress("late") != null && upstreamOf("late").equals("200 b"));
+    assertThat(server.clusters().has("slow")).isTrue();
+  }
+
+  private boolean acked(ResourceType type, String version) {
+    return xds.requests.stream().anyMatch(r -> r.getTypeUrl().equals(type.typeUrl()) && r.getVersionInfo().equals(version)
+        && !r.hasErrorDetail() && !r.getResponseNonce().isEmpty());
+  }
+
+  @ParameterizedTest(name = "delta={0}")
+  @ValueSource(booleans = {false, true})
+  void keepsTheLastGoodConfigWhileTheManagementServerIsGoneAndReconnects(boolean delta) throws Exception {
+    startProxy(delta);
+    pushGood("1");
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
+    var connected = server.stats().findGauge("control_plane.connected_state");
+    assertThat(connected.value()).isEqualTo(1);
+
+    xds.stop();
+    await().atMost(WAIT).until(() -> connected.value() == 0);
+    assertThat(upstreamOf("web")).isEqualTo("200 a");
+    assertThat(counter("cluster_manager.cds.update_failure")).isGreaterThanOrEqualTo(1);
+
+    xds.set("2", List.of(edsCluster("backend")), List.of(endpoints("backend", b.port())),
+        List.of(listener("web", "web-routes", "v1")), List.of(routes("web-routes", "backend")));
+    xds.restart();
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 b"));
+    assertThat(connected.value()).isEqualTo(1);
+  }
 }
