@@ -332,4 +332,72 @@ class AdsIntegrationTest {
     await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 b"));
     assertThat(connected.value()).isEqualTo(1);
   }
+
+  @Test
+  void connectionsOnAReplacedOrRemovedListenerVersionDrainAndCloseAfterTheDrainTime() throws Exception {
+    startProxy(false);
+    pushGood("1");
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
+    InetSocketAddress web = new InetSocketAddress("127.0.0.1", server.listenerAddress("web").getPort());
+    try (KeepAliveConnection busy = new KeepAliveConnection(web); KeepAliveConnection idle = new KeepAliveConnection(web)) {
+      assertThat(busy.get()).contains("server: v1").doesNotContain("connection: close");
+      assertThat(idle.get()).contains("server: v1");
+
+      xds.set("2", List.of(edsCluster("backend")), List.of(endpoints("backend", a.port())),
+          List.of(listener("web", "web-routes", "v2")), List.of(routes("web-routes", "backend")));
+      await().atMost(WAIT).until(() -> "v2".equals(get("web", "/").headers().firstValue("server").orElse("")));
+
+      // the old version answers its own connection, and tells it to go
+      assertThat(busy.get()).contains("server: v1").contains("connection: close");
+      assertThat(dev.remora.proxy.testing.RawHttp.closedWithin(busy.socket, 5_000)).isTrue();
+      // an idle connection on the old version is closed when the drain time (2 s here) is over
+      assertThat(dev.remora.proxy.testing.RawHttp.closedWithin(idle.socket, 10_000)).isTrue();
+    }
+
+    try (KeepAliveConnection open = new KeepAliveConnection(web)) {
+      assertThat(open.get()).contains("server: v2").doesNotContain("connection: close");
+      xds.set("3", List.of(edsCluster("backend")), List.of(endpoints("backend", a.port())), List.of(),
+          List.of(routes("web-routes", "backend")));
+      await().atMost(WAIT).until(() -> server.listenerAddress("web") == null);
+      assertThat(open.get()).contains("200").contains("connection: close");
+      await().atMost(WAIT).untilAsserted(() -> {
+        try (java.net.Socket s = new java.net.Socket()) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.connect(web, 1000)).isInstanceOf(ConnectException.class);
+        }
+      });
+    }
+  }
+
+  @Test
+  void http2ConnectionsOnAReplacedListenerVersionGetAGoaway() throws Exception {
+    startProxy(false);
+    pushGood("1");
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
+    try (java.net.Socket h2 = new java.net.Socket()) {
+      h2.connect(new InetSocketAddress("127.0.0.1", server.listenerAddress("web").getPort()), 2_000);
+      h2.setSoTimeout(10_000);
+      // prior-knowledge h2c: the preface and an empty SETTINGS frame
+      h2.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      h2.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+      java.io.DataInputStream in = new java.io.DataInputStream(h2.getInputStream());
+      assertThat(nextFrameType(in)).as("the server's SETTINGS").isEqualTo(4);
+
+      xds.set("2", List.of(edsCluster("backend")), List.of(endpoints("backend", a.port())),
+          List.of(listener("web", "web-routes", "v2")), List.of(routes("web-routes", "backend")));
+      int type;
+      do {
+        type = nextFrameType(in);
+      } while (type != 7);
+      assertThat(type).as("GOAWAY").isEqualTo(7);
+    }
+  }
+
+  /** Reads one HTTP/2 frame and returns its type. */
+  private static int nextFrameType(java.io.DataInputStream in) throws java.io.IOException {
+    byte[] header = new byte[9];
+    in.readFully(header);
+    int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | (header[2] & 0xff);
+    in.readFully(new byte[length]);
+    return header[3] & 0xff;
+  }
 }
