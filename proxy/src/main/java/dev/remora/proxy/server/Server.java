@@ -88,7 +88,10 @@ public final class Server implements AutoCloseable {
       StaticConfig config = compile(bootstrap, server.compileContext());
       List<CompletableFuture<Void>> ready = new ArrayList<>();
       for (ClusterConfig cluster : config.clusters()) {
-        ready.add(server.clusters.addOrUpdate(cluster));
+        CompletableFuture<Void> warm = server.clusters.addOrUpdate(cluster);
+        if (cluster.type() != Cluster.DiscoveryType.EDS) {
+          ready.add(warm);  // EDS endpoints come once the xDS runtime starts, after this returns
+        }
       }
       // static clusters are ready at once; DNS clusters need their first answer (bounded wait)
       try {

@@ -400,4 +400,54 @@ class AdsIntegrationTest {
     in.readFully(new byte[length]);
     return header[3] & 0xff;
   }
+
+  @Test
+  void staticListenersAndClustersTakeTheirRoutesAndEndpointsFromAds() throws Exception {
+    a = new EchoUpstream("a");
+    b = new EchoUpstream("b");
+    xds = new ManagementServer();
+    Bootstrap bootstrap = TestBootstraps.parse("""
+        node: {id: static-node}
+        dynamic_resources:
+          ads_config:
+            api_type: GRPC
+            grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
+        static_resources:
+          listeners:
+          - name: web
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: static_web
+                  rds: {route_config_name: static-routes, config_source: {ads: {}}}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          clusters:
+          - name: svc
+            type: EDS
+            eds_cluster_config: {eds_config: {ads: {}}}
+          - name: xds_cluster
+            type: STATIC
+            load_assignment:
+              cluster_name: xds_cluster
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+        """.formatted(xds.port()));
+    xds.set("1", List.of(), List.of(endpoints("svc", a.port())), List.of(), List.of(routes("static-routes", "svc")));
+    server = Server.start(bootstrap, 2);
+    assertThat(upstreamOf("web")).as("no routes yet").startsWith("404");
+    XdsRuntime.start(server, bootstrap, null, null);
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
+
+    xds.set("2", List.of(), List.of(endpoints("svc", b.port())), List.of(), List.of(routes("static-routes", "svc")));
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 b"));
+    // version 2 resent the same routes: accepted again, but not reloaded
+    assertThat(counter("http.static_web.rds.static-routes.update_success")).isEqualTo(2);
+    assertThat(counter("http.static_web.rds.static-routes.config_reload")).isEqualTo(1);
+  }
 }
