@@ -25,11 +25,6 @@ import java.util.concurrent.TimeUnit;
 
 /** Side requests from filters to clusters, through the worker's own pools (Envoy's AsyncClient). */
 final class ClusterHttpClient implements AsyncHttpClient {
-  private static final LbContext NO_HASH = new LbContext() {
-    @Override public boolean hasHash() { return false; }
-    @Override public long hash() { return 0; }
-  };
-
   private final EventLoop loop;
   private final WorkerClusters clusters;
 
@@ -46,7 +41,7 @@ final class ClusterHttpClient implements AsyncHttpClient {
       callback.onFailure("cluster_not_found");
       return () -> { };
     }
-    Host host = cluster.chooseHost(NO_HASH);
+    Host host = cluster.chooseHost(LbContext.NONE);
     if (host == null) {
       request.release();
       callback.onFailure("no_healthy_upstream");
@@ -99,9 +94,12 @@ final class ClusterHttpClient implements AsyncHttpClient {
     }
 
     @Override
-    public void onResponseHeaders(HttpResponse response) {
+    public void onResponseHeaders(HttpResponse response, boolean endStream) {
       head = response;
       body = Unpooled.compositeBuffer();
+      if (endStream) {
+        complete(null);
+      }
     }
 
     @Override

@@ -11,7 +11,8 @@ public final class Drain {
   private final Runnable startFromParent = this::start;
   private volatile boolean draining;
   private volatile boolean healthCheckFailed;
-  private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Per-connection actions; a concurrent set so accepting and closing connections stays O(1). */
+  private final java.util.Set<Runnable> listeners = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Drain() {
     this.parent = null;

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -34,6 +35,9 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
   private HttpStream current;
   private boolean closing;
   private ScheduledFuture<?> headersTimer;
+  /** The decoder's empty end-of-request after a bodiless request, already signalled with the headers. */
+  private boolean skipEmptyLast;
+  private final Runnable onDrain = this::closeIfIdleOnDrain;
 
   Http1ServerHandler(HttpConnectionManagerConfig config, ConnectionInfo connection) {
     this.config = config;
@@ -47,11 +51,28 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
     config.stats().cxHttp1Total.inc();
     config.stats().cxActive.inc();
     armHeadersTimer();
+    connection.drain().onDrain(onDrain);
+  }
+
+  /**
+   * Draining: busy connections close after their response ({@code connection: close}); a connection
+   * still idle after the connection manager's drain_timeout is closed then, so a client that sends at
+   * the moment drain starts still gets its answer.
+   */
+  private void closeIfIdleOnDrain() {
+    channel.eventLoop().schedule(() -> {
+      if (current == null && !closing && channel.isActive()) {
+        config.stats().cxDrainClose.inc();
+        closing = true;
+        channel.close();
+      }
+    }, config.drainTimeoutMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     config.stats().cxActive.dec();
+    connection.drain().removeOnDrain(onDrain);
     cancelHeadersTimer();
     if (current != null) {
       HttpStream stream = current;
@@ -93,12 +114,17 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
         config.stats().rqNonRelativePath.inc();
       }
       current = new HttpStream(this, channel);
-      boolean last = msg instanceof LastHttpContent lastContent && !lastContent.content().isReadable()
-          && lastContent.trailingHeaders().isEmpty();
-      current.onRequestHeaders(request, last);
-      if (last) {
-        return;
-      }
+      // without a length or chunking an HTTP/1.1 request has no body: its headers end the stream
+      boolean bodiless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+      skipEmptyLast = bodiless;
+      current.onRequestHeaders(request, bodiless);
+      return;
+    }
+    if (skipEmptyLast && msg instanceof LastHttpContent last && !last.content().isReadable()
+        && last.trailingHeaders().isEmpty()) {
+      skipEmptyLast = false;
+      last.release();
+      return;
     }
     if (msg instanceof HttpContent content) {
       HttpStream stream = current;

@@ -15,7 +15,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -232,8 +234,9 @@ public final class HttpStream {
     response.setProtocolVersion(HttpVersion.HTTP_1_1);
     responseHeadersSent = true;
     if (endStream) {
-      out.write(response, out.voidPromise());
-      out.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, out.voidPromise());
+      // one message, so HTTP/2 sends HEADERS with END_STREAM (gRPC trailers-only answers need it)
+      out.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(), response.status(), Unpooled.EMPTY_BUFFER,
+          response.headers(), EmptyHttpHeaders.INSTANCE), out.voidPromise());
       onResponseComplete();
     } else {
       out.write(response, out.voidPromise());

@@ -1,7 +1,88 @@
 package dev.remora.proxy.server;
 
+import dev.remora.proxy.config.ConfigException;
+import dev.remora.proxy.config.ConfigTypes;
+import dev.remora.proxy.admin.AdminServer;
+import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+
+/**
+ * {@code java -jar remora-proxy.jar -c FILE [--concurrency N] [--mode serve|validate] ...}: Envoy's
+ * command line. Exit codes: 0 ok, 1 bad configuration or usage.
+ */
 public final class Main {
+  private Main() {
+  }
+
   public static void main(String[] args) {
-    System.out.println("remora-proxy");
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (Options.UsageException e) {
+      System.err.println(e.getMessage());
+      System.err.println(Options.usage());
+      System.exit(1);
+      return;
+    }
+    if (options.help()) {
+      System.out.println(Options.usage());
+      return;
+    }
+    configureLogging(options.logLevel());
+    long started = System.nanoTime();
+    Bootstrap bootstrap;
+    try {
+      bootstrap = options.loadBootstrap();
+      if (options.mode() == Options.Mode.VALIDATE) {
+        Server.validate(bootstrap);
+        System.out.println("configuration '" + options.configPath() + "' OK");
+        return;
+      }
+    } catch (ConfigException e) {
+      System.err.println("error initializing configuration '" + options.configPath() + "': " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    try {
+      Server server = Server.start(bootstrap, options.concurrency());
+      ServerLifecycle lifecycle = new ServerLifecycle(server, options.drainTime());
+      if (bootstrap.hasAdmin()) {
+        InetSocketAddress address = AdminServer.bindAddress(bootstrap.getAdmin(), "admin");
+        if (address != null) {
+          CommandLineOptions cli = CommandLineOptions.newBuilder()
+              .setConcurrency(options.concurrency())
+              .setServiceNode(bootstrap.getNode().getId())
+              .setServiceCluster(bootstrap.getNode().getCluster())
+              .setConfigPath(String.valueOf(options.configPath()))
+              .setMode(options.mode() == Options.Mode.VALIDATE ? CommandLineOptions.Mode.Validate : CommandLineOptions.Mode.Serve)
+              .build();
+          server.startAdmin(address, new ServerAdmin(server, bootstrap, cli, ConfigTypes.defaults().registry(), lifecycle::quit));
+        }
+      }
+      lifecycle.installSignalHandlers();
+      System.err.printf(Locale.ROOT, "remora: serving with %d workers (%s), ready in %d ms%n", server.workers().size(),
+          server.workers().transport(), (System.nanoTime() - started) / 1_000_000);
+    } catch (ConfigException e) {
+      System.err.println("error initializing configuration '" + options.configPath() + "': " + e.getMessage());
+      System.exit(1);
+    } catch (Exception e) {
+      System.err.println("remora: failed to start: " + e);
+      System.exit(1);
+    }
+  }
+
+  private static void configureLogging(Options.LogLevel level) {
+    String simple = switch (level) {
+      case TRACE -> "trace";
+      case DEBUG -> "debug";
+      case INFO -> "info";
+      case WARNING -> "warn";
+      case ERROR, CRITICAL -> "error";
+      case OFF -> "off";
+    };
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", simple);
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
   }
 }

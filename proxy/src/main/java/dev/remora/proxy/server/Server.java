@@ -11,6 +11,8 @@ import dev.remora.proxy.http.HttpConnectionManagerConfig;
 import dev.remora.proxy.listener.ListenerConfig;
 import dev.remora.proxy.listener.ListenerManager;
 import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.tls.SecretLookup;
+import dev.remora.proxy.tls.TlsContexts;
 import dev.remora.proxy.upstream.ClusterConfig;
 import dev.remora.proxy.upstream.ClusterManager;
 import dev.remora.proxy.xds.RouteConfigs;
@@ -43,6 +45,7 @@ public final class Server implements AutoCloseable {
   private volatile ServerState state = ServerState.PRE_INITIALIZING;
   private volatile DynamicResources dynamic;
   private AdminServer admin;
+  private volatile SecretLookup secrets = SecretLookup.none();
 
   private Server(int concurrency) {
     this.workers = new Workers(concurrency, Transport.best());
@@ -60,11 +63,12 @@ public final class Server implements AutoCloseable {
 
   /** Compiles {@code static_resources}; field paths in errors start at the bootstrap's root. */
   public static StaticConfig compile(Bootstrap bootstrap, ListenerConfig.Context ctx) throws ConfigException {
+    SecretLookup secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
     List<ClusterConfig> clusters = new ArrayList<>();
     List<Cluster> protos = bootstrap.getStaticResources().getClustersList();
     for (int i = 0; i < protos.size(); i++) {
       try {
-        clusters.add(ClusterConfig.compile(protos.get(i), ctx.stats()));
+        clusters.add(ClusterConfig.compile(protos.get(i), ctx.stats(), secrets));
       } catch (ConfigException e) {
         throw e.under("static_resources.clusters[" + i + "]");
       }
@@ -81,9 +85,32 @@ public final class Server implements AutoCloseable {
     return new StaticConfig(clusters, listeners);
   }
 
+  /** Compiles a bootstrap without serving it ({@code --mode validate}). */
+  public static void validate(Bootstrap bootstrap) throws ConfigException {
+    Server server = new Server(1);
+    try {
+      server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
+      compile(bootstrap, server.compileContext());
+    } finally {
+      server.close();
+    }
+  }
+
+  /** Downstream connections open on every listener (the drain waits for them to go). */
+  public long activeDownstreamConnections() {
+    long total = 0;
+    for (var gauge : stats.gauges()) {
+      if (gauge.name().startsWith("listener.") && gauge.name().endsWith(".downstream_cx_active")) {
+        total += gauge.value();
+      }
+    }
+    return total;
+  }
+
   /** Starts a proxy for a bootstrap: compiles it, then brings up clusters and listeners. */
   public static Server start(Bootstrap bootstrap, int concurrency) throws ConfigException {
     Server server = new Server(concurrency);
+    server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
     try {
       StaticConfig config = compile(bootstrap, server.compileContext());
       List<CompletableFuture<Void>> ready = new ArrayList<>();
@@ -144,7 +171,7 @@ public final class Server implements AutoCloseable {
 
       @Override
       public SslContext serverTls(DownstreamTlsContext tls) throws ConfigException {
-        throw ConfigException.notSupported("");
+        return TlsContexts.serverContext(tls, secrets);
       }
     };
   }

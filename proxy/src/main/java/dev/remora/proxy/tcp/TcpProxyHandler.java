@@ -22,11 +22,6 @@ import java.util.concurrent.TimeUnit;
  * before the upstream connection is up wait in a small queue.
  */
 public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
-  private static final LbContext NO_HASH = new LbContext() {
-    @Override public boolean hasHash() { return false; }
-    @Override public long hash() { return 0; }
-  };
-
   private final TcpProxyConfig config;
   private final WorkerClusters clusters;
   private final ArrayDeque<Object> early = new ArrayDeque<>();
@@ -48,7 +43,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
       ctx.pipeline().addBefore(ctx.name(), null, new IdleStateHandler(0, 0, config.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
     }
     WorkerClusters.WorkerCluster cluster = clusters.get(config.pickCluster(), downstream.eventLoop());
-    Host host = cluster == null ? null : cluster.chooseHost(NO_HASH);
+    Host host = cluster == null ? null : cluster.chooseHost(LbContext.NONE);
     if (host == null) {
       config.noRoute.inc();
       downstream.close();

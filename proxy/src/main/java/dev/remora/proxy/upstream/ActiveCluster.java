@@ -1,6 +1,6 @@
 package dev.remora.proxy.upstream;
 
-import dev.remora.proxy.upstream.lb.LoadBalancerFactory.PreparedHostSet;
+import dev.remora.proxy.upstream.lb.PreparedHostSet;
 import java.util.List;
 
 /**

@@ -7,7 +7,11 @@ import dev.remora.proxy.stats.Stats;
 import dev.remora.proxy.upstream.lb.LoadBalancerFactory;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import io.netty.handler.ssl.SslContext;
+import dev.remora.proxy.tls.SecretLookup;
+import dev.remora.proxy.tls.TlsContexts;
+import dev.remora.proxy.tls.UpstreamTls;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.List;
 
 /**
@@ -16,6 +20,7 @@ import java.util.List;
  */
 public final class ClusterConfig {
   static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  static final String UPSTREAM_TLS = "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
 
   /** The protocol spoken to the cluster's hosts. */
   public enum Protocol { HTTP1, HTTP2 }
@@ -45,8 +50,13 @@ public final class ClusterConfig {
     this.stats = stats;
   }
 
-  /** Compiles a cluster; field paths in errors are relative to the Cluster message. */
+  /** Compiles a cluster without access to named secrets. */
   public static ClusterConfig compile(Cluster cluster, Stats stats) throws ConfigException {
+    return compile(cluster, stats, SecretLookup.none());
+  }
+
+  /** Compiles a cluster; field paths in errors are relative to the Cluster message. */
+  public static ClusterConfig compile(Cluster cluster, Stats stats, SecretLookup secrets) throws ConfigException {
     if (cluster.getName().isEmpty()) {
       throw new ConfigException("name", "a cluster needs a name");
     }
@@ -66,9 +76,25 @@ public final class ClusterConfig {
     if (cluster.getType() == Cluster.DiscoveryType.LOGICAL_DNS && hosts.size() != 1) {
       throw new ConfigException("load_assignment", "LOGICAL_DNS clusters take exactly one endpoint");
     }
-    UpstreamTls tls = cluster.hasTransportSocket() ? UpstreamTls.compile(cluster.getTransportSocket(), "transport_socket") : null;
-    return new ClusterConfig(cluster, protocolOf(cluster), tls, hosts, LoadBalancerFactory.of(cluster),
+    Protocol protocol = protocolOf(cluster);
+    UpstreamTls tls = cluster.hasTransportSocket() ? compileTls(cluster.getTransportSocket(), protocol, secrets) : null;
+    return new ClusterConfig(cluster, protocol, tls, hosts, LoadBalancerFactory.of(cluster),
         new ClusterStats(stats, cluster.getName()));
+  }
+
+  private static UpstreamTls compileTls(TransportSocket socket, Protocol protocol, SecretLookup secrets) throws ConfigException {
+    String path = "transport_socket.typed_config";
+    if (!socket.hasTypedConfig() || !socket.getTypedConfig().getTypeUrl().endsWith("/" + UPSTREAM_TLS)) {
+      throw new ConfigException("transport_socket", "only " + UPSTREAM_TLS + " is supported by Remora");
+    }
+    try {
+      UpstreamTlsContext tls = socket.getTypedConfig().unpack(UpstreamTlsContext.class);
+      return TlsContexts.clientContext(tls, protocol == Protocol.HTTP2 ? List.of("h2") : List.of(), secrets);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path, e.getMessage());
+    } catch (ConfigException e) {
+      throw e.under(path);
+    }
   }
 
   private static Protocol protocolOf(Cluster cluster) throws ConfigException {
@@ -107,10 +133,4 @@ public final class ClusterConfig {
   public long dnsRefreshMillis() { return dnsRefreshMillis; }
   public ClusterStats stats() { return stats; }
 
-  /** An upstream TLS context with the SNI to send. */
-  public record UpstreamTls(SslContext context, String sni) {
-    static UpstreamTls compile(io.envoyproxy.envoy.config.core.v3.TransportSocket socket, String path) throws ConfigException {
-      throw ConfigException.notSupported(path);
-    }
-  }
 }

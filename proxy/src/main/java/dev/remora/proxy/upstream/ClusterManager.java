@@ -119,7 +119,7 @@ public final class ClusterManager {
         InetAddress[] addresses = InetAddress.getAllByName(host.address());
         int count = entry.config.type() == io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.LOGICAL_DNS ? 1 : addresses.length;
         for (int i = 0; i < count; i++) {
-          resolved.add(new Host(addresses[i].getHostAddress(), host.port(), host.weight()));
+          resolved.add(host.withResolvedAddress(addresses[i].getHostAddress()));
         }
       }
     } catch (UnknownHostException e) {

@@ -27,4 +27,7 @@ public interface ConnectionPool {
 
   /** Connections currently open (for /clusters and tests). */
   int activeConnections();
+
+  /** Requests in flight or waiting for a connection (LEAST_REQUEST reads it). */
+  int activeRequests();
 }

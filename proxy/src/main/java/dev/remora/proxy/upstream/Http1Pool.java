@@ -68,7 +68,7 @@ public final class Http1Pool implements ConnectionPool {
       @Override
       protected void initChannel(Channel ch) {
         if (cluster.tls() != null) {
-          ch.pipeline().addLast(cluster.tls().context().newHandler(ch.alloc(), cluster.tls().sni(), host.port()));
+          ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
         }
         ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), conn);
       }
@@ -130,6 +130,11 @@ public final class Http1Pool implements ConnectionPool {
   @Override
   public int activeConnections() {
     return open;
+  }
+
+  @Override
+  public int activeRequests() {
+    return open - idle.size() + waiting.size();
   }
 
   private final class Waiter implements Pending {
@@ -208,7 +213,7 @@ public final class Http1Pool implements ConnectionPool {
         if (response.status().code() >= 100 && response.status().code() < 200 && response.status().code() != 101) {
           return; // 1xx informational: not relayed (Envoy drops 100-continue unless proxy_100_continue)
         }
-        l.onResponseHeaders(response);
+        l.onResponseHeaders(response, false);
       }
       if (msg instanceof HttpContent content) {
         if (msg instanceof LastHttpContent last) {

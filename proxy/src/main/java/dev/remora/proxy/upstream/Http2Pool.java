@@ -66,7 +66,7 @@ public final class Http2Pool implements ConnectionPool {
       @Override
       protected void initChannel(Channel ch) {
         if (cluster.tls() != null) {
-          ch.pipeline().addLast(cluster.tls().context().newHandler(ch.alloc(), cluster.tls().sni(), host.port()));
+          ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
         }
         ch.pipeline().addLast(
             Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings()).build(),
@@ -148,6 +148,11 @@ public final class Http2Pool implements ConnectionPool {
   }
 
   @Override
+  public int activeRequests() {
+    return activeStreams + waiting.size();
+  }
+
+  @Override
   public int activeConnections() {
     return connection != null && connection.isActive() ? 1 : 0;
   }
@@ -212,9 +217,17 @@ public final class Http2Pool implements ConnectionPool {
           ReferenceCountUtil.release(msg);
           return;
         }
+        if (msg instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+          // HEADERS with END_STREAM (e.g. a gRPC trailers-only answer): the response ends here
+          responseDone = true;
+          listener = null;
+          l.onResponseHeaders(new DefaultHttpResponse(response.protocolVersion(), response.status(), response.headers()), true);
+          last.release();
+          return;
+        }
         l.onResponseHeaders(msg instanceof HttpContent
             ? new DefaultHttpResponse(response.protocolVersion(), response.status(), response.headers())
-            : response);
+            : response, false);
       }
       if (msg instanceof HttpContent content) {
         if (msg instanceof LastHttpContent last) {

@@ -6,7 +6,8 @@ import io.netty.handler.codec.http.HttpResponse;
 
 /** Receives one upstream response, on the worker's event loop. */
 public interface UpstreamResponseListener {
-  void onResponseHeaders(HttpResponse response);
+  /** Response headers; {@code endStream} when they end the response (an HTTP/2 headers-only answer). */
+  void onResponseHeaders(HttpResponse response, boolean endStream);
 
   /** A body chunk; the listener owns it. {@code last} marks the end of the response (no trailers). */
   void onResponseData(ByteBuf data, boolean last);

@@ -1,6 +1,7 @@
 package dev.remora.proxy.upstream;
 
 import dev.remora.proxy.slot.Slot;
+import dev.remora.proxy.upstream.lb.ActiveRequests;
 import dev.remora.proxy.upstream.lb.LbContext;
 import dev.remora.proxy.upstream.lb.LoadBalancer;
 import io.netty.channel.EventLoop;
@@ -53,7 +54,7 @@ public final class WorkerClusters {
   }
 
   /** A cluster on this worker. */
-  public final class WorkerCluster {
+  public final class WorkerCluster implements ActiveRequests {
     private ActiveCluster active;
     private LoadBalancer balancer;
     private final EventLoop loop;
@@ -95,6 +96,12 @@ public final class WorkerClusters {
     /** A host for this request, or null when the cluster has none to offer. */
     public Host chooseHost(LbContext context) {
       return balancer.chooseHost(context);
+    }
+
+    @Override
+    public int activeRequests(Host host) {
+      ConnectionPool pool = pools.get(host.key());
+      return pool == null ? 0 : pool.activeRequests();
     }
 
     public ConnectionPool pool(Host host) {

@@ -36,8 +36,13 @@ public final class EchoUpstream implements AutoCloseable {
   }
 
   public EchoUpstream(String name) throws IOException {
+    this(name, 0);
+  }
+
+  /** An upstream on a fixed port (for example configs that name one). */
+  public EchoUpstream(String name, int port) throws IOException {
     this.name = name;
-    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 128);
     server.setExecutor(Executors.newFixedThreadPool(8));
     server.createContext("/", this::handle);
     server.start();

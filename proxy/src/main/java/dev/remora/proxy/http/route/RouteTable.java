@@ -2,33 +2,80 @@ package dev.remora.proxy.http.route;
 
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** PLACEHOLDER until the routes branch lands: first route of first vhost, prefix match only. */
+/**
+ * A RouteConfiguration compiled once per config version into immutable matchers. Safe to share
+ * across worker threads; {@link #select} touches no proto and allocates nothing for plain matches.
+ */
 public final class RouteTable {
-  private final RouteConfiguration config;
+  private final String name;
+  private final VirtualHostSelector hosts;
+  private final String[] internalOnlyHeaders;
+  private final Set<String> clusterNames;
+  private final Boolean validateClusters;
+  private final Map<String, Map<String, Object>> filterMetadata;
 
-  private RouteTable(RouteConfiguration config) {
-    this.config = config;
+  RouteTable(String name, VirtualHostSelector hosts, String[] internalOnlyHeaders, Set<String> clusterNames,
+      Boolean validateClusters, Map<String, Map<String, Object>> filterMetadata) {
+    this.name = name;
+    this.hosts = hosts;
+    this.internalOnlyHeaders = internalOnlyHeaders;
+    this.clusterNames = clusterNames;
+    this.validateClusters = validateClusters;
+    this.filterMetadata = filterMetadata;
   }
 
+  /**
+   * Compiles {@code config}; errors carry field paths relative to it, e.g.
+   * {@code virtual_hosts[1].routes[0].match.safe_regex.regex: invalid RE2 regex: ...}.
+   */
   public static RouteTable compile(RouteConfiguration config, RouteCompileContext ctx) throws ConfigException {
-    return new RouteTable(config);
+    return new RouteTableCompiler(config, ctx).compile();
   }
 
+  /**
+   * The route for this request: the virtual host chosen by Host (:authority), then its first
+   * matching route. Null when no virtual host or no route matches (answer 404, route_not_found).
+   * The request's URI must be in origin form (path and query).
+   */
   public RouteMatch select(HttpRequest request) {
-    for (var vh : config.getVirtualHostsList()) {
-      for (var route : vh.getRoutesList()) {
-        if (request.uri().startsWith(route.getMatch().getPrefix())) {
-          if (route.hasDirectResponse()) {
-            return new RouteMatch(route.getName(), vh.getName(), new RouteAction.DirectResponse(
-                route.getDirectResponse().getStatus(), route.getDirectResponse().getBody().getInlineString().getBytes()));
-          }
-          return new RouteMatch(route.getName(), vh.getName(), new RouteAction.Forward(route.getRoute().getCluster(),
-              route.getRoute().hasTimeout() ? com.google.protobuf.util.Durations.toMillis(route.getRoute().getTimeout()) : 15000));
-        }
-      }
+    CompiledVirtualHost vh = hosts.select(request.headers().get(HttpHeaderNames.HOST));
+    return vh == null ? null : vh.select(request);
+  }
+
+  /** The RouteConfiguration's name. */
+  public String name() { return name; }
+
+  /** Removes {@code internal_only_headers}; the connection manager calls it for external requests. */
+  public void stripInternalOnlyHeaders(HttpHeaders headers) {
+    for (String h : internalOnlyHeaders) {
+      headers.remove(h);
     }
-    return null;
+  }
+
+  /** The route configuration's {@code metadata.filter_metadata[filterName]}, or an empty map. */
+  public Map<String, Object> filterMetadata(String filterName) {
+    return filterMetadata.getOrDefault(filterName, Map.of());
+  }
+
+  /** {@code internal_only_headers}, lower case. */
+  public List<String> internalOnlyHeaders() { return List.of(internalOnlyHeaders); }
+
+  /** Every cluster named by a {@code cluster} or {@code weighted_clusters} action. */
+  public Set<String> clusterNames() { return clusterNames; }
+
+  /**
+   * {@code validate_clusters}, or {@code defaultValue} when unset (Envoy: true for a route config
+   * inlined in the connection manager, false for RDS). When true, the caller refuses the config if
+   * {@link #clusterNames()} names a cluster it does not know.
+   */
+  public boolean validateClusters(boolean defaultValue) {
+    return validateClusters == null ? defaultValue : validateClusters;
   }
 }

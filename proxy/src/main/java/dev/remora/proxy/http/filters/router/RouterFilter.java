@@ -15,7 +15,9 @@ import dev.remora.proxy.upstream.Host;
 import dev.remora.proxy.upstream.UpstreamResponseListener;
 import dev.remora.proxy.upstream.UpstreamStream;
 import dev.remora.proxy.upstream.WorkerClusters.WorkerCluster;
-import dev.remora.proxy.upstream.lb.LbContext;
+import dev.remora.proxy.upstream.lb.RequestLbContext;
+import dev.remora.proxy.http.route.HeaderMutations;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -40,12 +42,21 @@ import java.util.concurrent.TimeUnit;
  * redirect, direct response), picks a host, takes a stream from this worker's pool for it, relays the
  * request and hands the response back to the encoder filters. Failures answer as Envoy does.
  */
-final class RouterFilter implements HttpFilter, UpstreamResponseListener, ConnectionPool.Callbacks, LbContext {
+final class RouterFilter implements HttpFilter, UpstreamResponseListener, ConnectionPool.Callbacks {
+  /** Reused by every request on a worker: a host is chosen synchronously, so one per thread is enough. */
+  private static final FastThreadLocal<RequestLbContext> LB_CONTEXT = new FastThreadLocal<>() {
+    @Override
+    protected RequestLbContext initialValue() {
+      return new RequestLbContext();
+    }
+  };
+
   private static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
   private static final AsciiString EXPECTED_TIMEOUT = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
 
   private final RouterCallbacks callbacks;
   private RouteMatch route;
+  private HeaderMutations mutations;
   private WorkerCluster cluster;
   private ClusterStats clusterStats;
   private Host host;
@@ -74,20 +85,24 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     RouteAction action = route.action();
     if (action instanceof RouteAction.DirectResponse direct) {
       HttpHeaders headers = new DefaultHttpHeaders();
-      route.applyResponseHeaders(headers, info);
-      callbacks.sendLocalReply(HttpResponseStatus.valueOf(direct.status()), headers,
-          Unpooled.wrappedBuffer(direct.body()), "direct_response");
+      route.headerMutations().applyToResponse(headers, request, info);
+      callbacks.sendLocalReply(HttpResponseStatus.valueOf(direct.status()), headers, direct.body(), "direct_response");
       return FilterHeadersStatus.STOP_ITERATION;
     }
     if (action instanceof RouteAction.Redirect redirect) {
       HttpHeaders headers = new DefaultHttpHeaders();
       headers.set(HttpHeaderNames.LOCATION, redirect.location(request, info.sslSession() != null));
-      route.applyResponseHeaders(headers, info);
+      route.headerMutations().applyToResponse(headers, request, info);
       callbacks.sendLocalReply(HttpResponseStatus.valueOf(redirect.status()), headers, null, "redirect");
       return FilterHeadersStatus.STOP_ITERATION;
     }
     RouteAction.Forward forward = (RouteAction.Forward) action;
     String clusterName = forward.selectCluster(request, ThreadLocalRandom.current().nextLong());
+    if (clusterName == null) {  // cluster_header absent from the request
+      info.setResponseFlags("NC");
+      localReply(HttpResponseStatus.valueOf(forward.clusterNotFoundStatus()), "", "cluster_not_found", null);
+      return FilterHeadersStatus.STOP_ITERATION;
+    }
     cluster = callbacks.clusters().get(clusterName, callbacks.eventLoop());
     if (cluster == null) {
       info.setResponseFlags("NC");
@@ -96,7 +111,10 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
     clusterStats = cluster.config().stats();
     info.setUpstreamCluster(clusterName);
-    host = cluster.chooseHost(this);
+    RequestLbContext lb = LB_CONTEXT.get();
+    lb.setActiveRequests(cluster);
+    forward.hashPolicy().compute(request, info.downstreamRemoteAddress(), lb);
+    host = cluster.chooseHost(lb);
     if (host == null) {
       clusterStats.noHealthyUpstream.inc();
       info.setResponseFlags("UH");
@@ -105,7 +123,8 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
     info.setUpstreamHost(host.key());
     forward.rewriteRequest(request);
-    route.applyRequestHeaders(request, info);
+    mutations = route.headerMutations(clusterName);
+    mutations.applyToRequest(request, info);
     timeoutMillis = forward.timeoutMillis();
     if (timeoutMillis > 0) {
       request.headers().set(EXPECTED_TIMEOUT, Long.toString(timeoutMillis));
@@ -187,17 +206,20 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   }
 
   @Override
-  public void onResponseHeaders(HttpResponse response) {
+  public void onResponseHeaders(HttpResponse response, boolean endStream) {
     if (done) {
       return;
+    }
+    if (endStream) {
+      finishUpstream();
     }
     responseStarted = true;
     callbacks.streamInfo().markUpstreamResponse();
     clusterStats.countResponse(response.status().code());
     UpstreamRequests.prepare(response);
     response.headers().set(UPSTREAM_SERVICE_TIME, Long.toString((System.nanoTime() - upstreamStartNanos) / 1_000_000));
-    route.applyResponseHeaders(response.headers(), callbacks.streamInfo());
-    callbacks.encodeHeaders(response, false);
+    mutations.applyToResponse(response.headers(), callbacks.request(), callbacks.streamInfo());
+    callbacks.encodeHeaders(response, endStream);
   }
 
   @Override
@@ -300,14 +322,4 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
   }
 
-  // LbContext: hashing comes with the route's hash policies
-  @Override
-  public boolean hasHash() {
-    return false;
-  }
-
-  @Override
-  public long hash() {
-    return 0;
-  }
 }

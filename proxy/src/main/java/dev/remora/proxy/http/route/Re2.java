@@ -1,0 +1,31 @@
+package dev.remora.proxy.http.route;
+
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import dev.remora.proxy.config.ConfigException;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import java.util.Set;
+
+/** Compiles Envoy {@code RegexMatcher}s with RE2 semantics (re2j: linear time, no backtracking). */
+final class Re2 {
+  private static final Set<String> REGEX_MATCHER_FIELDS = Set.of("regex", "google_re2");
+
+  private Re2() {}
+
+  /** @param path the RegexMatcher's path; errors name {@code path.regex} */
+  static Pattern compile(RegexMatcher matcher, String path) throws ConfigException {
+    ProtoFields.allowOnly(matcher, path, REGEX_MATCHER_FIELDS);
+    return compile(matcher.getRegex(), ProtoFields.join(path, "regex"));
+  }
+
+  static Pattern compile(String regex, String path) throws ConfigException {
+    if (regex.isEmpty()) {
+      throw new ConfigException(path, "must not be empty");
+    }
+    try {
+      return Pattern.compile(regex);
+    } catch (PatternSyntaxException e) {
+      throw new ConfigException(path, "invalid RE2 regex: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.remora.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.TestBootstraps;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.net.InetSocketAddress;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * gRPC end to end: a real grpc-java client, over h2c to the proxy, to a real grpc-java server behind
+ * an HTTP/2 cluster. Statuses travel in trailers (and in trailers-only answers).
+ */
+class GrpcThroughProxyTest {
+  private io.grpc.Server backend;
+  private HealthStatusManager health;
+  private Server proxy;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    health = new HealthStatusManager();
+    health.setStatus("shop.Catalog", HealthCheckResponse.ServingStatus.SERVING);
+    backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(health.getHealthService()).build().start();
+    proxy = Server.start(TestBootstraps.parse("""
+        static_resources:
+          listeners:
+          - name: grpc
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: grpc
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        route: {cluster: backend}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          clusters:
+          - name: backend
+            type: STATIC
+            typed_extension_protocol_options:
+              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                explicit_http_config: {http2_protocol_options: {}}
+            load_assignment:
+              cluster_name: backend
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+        """.formatted(backend.getPort())), 1);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", proxy.listenerAddress("grpc").getPort()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    proxy.close();
+    backend.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void unaryCallsCarryMessagesAndStatuses() {
+    HealthGrpc.HealthBlockingStub stub = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    HealthCheckResponse response = stub.check(HealthCheckRequest.newBuilder().setService("shop.Catalog").build());
+    assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+
+    // NOT_FOUND comes back as a trailers-only answer: HEADERS with END_STREAM
+    assertThatThrownBy(() -> stub.check(HealthCheckRequest.newBuilder().setService("nope").build()))
+        .isInstanceOf(StatusRuntimeException.class)
+        .extracting(e -> ((StatusRuntimeException) e).getStatus().getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void serverStreamingRelaysEachMessageAsItComes() {
+    HealthGrpc.HealthBlockingStub stub = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    Iterator<HealthCheckResponse> watch = stub.watch(HealthCheckRequest.newBuilder().setService("shop.Catalog").build());
+    assertThat(watch.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    health.setStatus("shop.Catalog", HealthCheckResponse.ServingStatus.NOT_SERVING);
+    assertThat(watch.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+  }
+}

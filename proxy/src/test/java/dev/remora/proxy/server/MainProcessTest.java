@@ -1,0 +1,102 @@
+package dev.remora.proxy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.ProxyProcess;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as users run it: validate mode, serving the shipped example, and SIGTERM drain. */
+class MainProcessTest {
+  private static final Path EXAMPLE = Path.of("..", "examples", "front-proxy.yaml");
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @Test
+  void validateModeAcceptsTheShippedExample() throws Exception {
+    try (ProxyProcess proxy = ProxyProcess.start("--mode", "validate", "-c", EXAMPLE.toString())) {
+      assertThat(proxy.waitFor(60)).as(proxy.output()).isZero();
+      assertThat(proxy.output()).contains("configuration '" + EXAMPLE + "' OK");
+    }
+  }
+
+  @Test
+  void validateModeRefusesUnsupportedFieldsByPath(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, Files.readString(EXAMPLE).replace("    lb_policy: ROUND_ROBIN\n",
+        "    lb_policy: ROUND_ROBIN\n    outlier_detection: {consecutive_5xx: 3}\n"));
+    try (ProxyProcess proxy = ProxyProcess.start("--mode", "validate", "-c", bad.toString())) {
+      assertThat(proxy.waitFor(60)).isEqualTo(1);
+      assertThat(proxy.output()).contains("static_resources.clusters[0].outlier_detection: not supported by Remora");
+    }
+  }
+
+  @Test
+  void servesTheShippedExampleAndDrainsOnSigterm() throws Exception {
+    try (EchoUpstream upstream = new EchoUpstream("backend", 8081);
+        ProxyProcess proxy = ProxyProcess.start("-c", EXAMPLE.toString(), "--concurrency", "2", "--drain-time-s", "30")) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+        HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9901/ready")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(200);
+      });
+      HttpResponse<String> proxied = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:10000/shop")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(proxied.statusCode()).isEqualTo(200);
+      assertThat(proxied.body()).startsWith("GET /shop\n");
+      HttpResponse<String> direct = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:10000/remora")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(direct.body()).isEqualTo("hello from remora\n");
+      HttpResponse<String> prometheus = client.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:9901/stats/prometheus")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(prometheus.body()).contains("envoy_http_downstream_rq_total{envoy_http_conn_manager_prefix=\"ingress_http\"}");
+
+      try (Socket socket = new Socket("127.0.0.1", 10000)) {
+        OutputStream out = socket.getOutputStream();
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+        out.write("GET /before HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(readHead(in)).startsWith("http/1.1 200").doesNotContain("connection: close");
+
+        proxy.terminate();  // SIGTERM: drain
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+          try (Socket probe = new Socket("127.0.0.1", 10000)) {
+            return false;
+          } catch (java.io.IOException refused) {
+            return true;  // no longer accepting
+          }
+        });
+        out.write("GET /during HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(readHead(in)).startsWith("http/1.1 200").contains("connection: close");
+      }
+      // idle connections close after the 5 s drain_timeout; then the proxy exits, well before the 30 s drain time
+      assertThat(proxy.exited(20)).as(proxy.output()).isTrue();
+    }
+  }
+
+  private static String readHead(BufferedReader in) throws Exception {
+    StringBuilder head = new StringBuilder();
+    String line;
+    int length = 0;
+    while ((line = in.readLine()) != null && !line.isEmpty()) {
+      head.append(line.toLowerCase()).append('\n');
+      if (line.toLowerCase().startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    in.skip(length);
+    return head.toString();
+  }
+}
