@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.Timestamps;
 import dev.remora.proxy.config.ConfigException;
+import dev.remora.proxy.config.SupportedFields;
 import dev.remora.proxy.listener.ListenerConfig;
 import dev.remora.proxy.server.DynamicResources;
 import dev.remora.proxy.server.Server;
@@ -172,6 +173,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       ClusterConfig config;
       String service = null;
       try {
+        SupportedFields.defaults().check(proto);
         config = ClusterConfig.compile(proto, server.stats());
         if (proto.getType() == Cluster.DiscoveryType.EDS) {
           RouteConfigs.Source source = RouteConfigs.sourceOf(proto.getEdsClusterConfig().getEdsConfig(),
@@ -327,6 +329,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       }
       List<Host> hosts;
       try {
+        SupportedFields.defaults().check(cla);
         hosts = LoadAssignments.hosts(cla, "");
       } catch (ConfigException e) {
         users.forEach(c -> c.edsStats.updateRejected.inc());
@@ -398,6 +401,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       Set<String> refs = new LinkedHashSet<>();
       ListenerConfig config;
       try {
+        SupportedFields.defaults().check(proto);
         config = ListenerConfig.compile(proto, server.compileContext(refs));
         for (var e : routes.sources().entrySet()) {
           if (refs.contains(e.getKey())) {

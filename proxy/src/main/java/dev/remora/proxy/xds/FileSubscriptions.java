@@ -1,9 +1,8 @@
 package dev.remora.proxy.xds;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.google.protobuf.Any;
-import com.google.protobuf.util.JsonFormat;
+import dev.remora.proxy.config.BootstrapLoader;
+import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -118,13 +117,9 @@ final class FileSubscriptions implements AutoCloseable {
     }
   }
 
-  /** A DiscoveryResponse from YAML or JSON (JSON is YAML). */
-  static DiscoveryResponse parse(String text) throws IOException {
-    Object tree = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
-    String json = new ObjectMapper().writeValueAsString(tree);
-    DiscoveryResponse.Builder builder = DiscoveryResponse.newBuilder();
-    JsonFormat.parser().usingTypeRegistry(XdsTypes.registry()).merge(json, builder);
-    return builder.build();
+  /** A DiscoveryResponse from YAML or JSON. */
+  static DiscoveryResponse parse(String text) throws ConfigException {
+    return BootstrapLoader.parseResource(text, DiscoveryResponse.newBuilder()).build();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.remora.proxy.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.util.Timestamps;
 import dev.remora.proxy.config.ConfigException;
+import dev.remora.proxy.config.SupportedFields;
 import dev.remora.proxy.http.HttpConnectionManagerConfig;
 import dev.remora.proxy.http.route.RouteTable;
 import dev.remora.proxy.slot.Slot;
@@ -162,6 +163,7 @@ public final class RouteConfigs {
         continue;
       }
       try {
+        SupportedFields.defaults().check(proto);
         RouteTable table = RouteTable.compile(proto, HttpConnectionManagerConfig.routeContext(entry.ctx, entry.hcm));
         entry.slot.set(table);
         entry.proto = proto;

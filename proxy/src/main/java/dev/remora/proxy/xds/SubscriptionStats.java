@@ -3,6 +3,8 @@ package dev.remora.proxy.xds;
 import dev.remora.proxy.stats.Counter;
 import dev.remora.proxy.stats.Gauge;
 import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.upstream.lb.XxHash64;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Envoy's xDS subscription stats under a prefix: {@code cluster_manager.cds.}, {@code listener_manager.lds.},
@@ -35,7 +37,7 @@ final class SubscriptionStats {
   void accepted(String versionInfo, boolean changed) {
     updateSuccess.inc();
     updateTime.set(System.currentTimeMillis());
-    version.set(XxHash64.hash(versionInfo));
+    version.set(XxHash64.hash(versionInfo.getBytes(StandardCharsets.UTF_8), 0));  // Envoy's hash of version_info
     if (changed) {
       configReload.inc();
     }
