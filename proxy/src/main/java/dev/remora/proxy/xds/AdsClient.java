@@ -133,8 +133,9 @@ final class AdsClient implements Subscriptions, AutoCloseable {
 
   /** Called by a stream for each decoded response: applies it; returns the rejected resources (name to reason). */
   Map<String, String> onResponse(TypeState state, String version, Map<String, ResourceSink.Resource> resources,
-      Set<String> removed, Map<String, String> decodeErrors) {
+      Set<String> removed, Map<String, String> decodeErrors, long arrivedNanos) {
     backoff.reset();
+    sink.arrived(arrivedNanos);
     connectedState.set(1);
     boolean sotw = !delta && state.type.wildcard();
     Map<String, String> errors = new LinkedHashMap<>(decodeErrors);

@@ -69,6 +69,7 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
 
   @Override
   public void onNext(DeltaDiscoveryResponse response) {
+    long arrived = System.nanoTime();
     AdsClient.TypeState state = client.state(response.getTypeUrl());
     if (state == null) {
       return;
@@ -88,7 +89,7 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
       }
     }
     Set<String> removed = new LinkedHashSet<>(response.getRemovedResourcesList());
-    Map<String, String> rejected = client.onResponse(state, response.getSystemVersionInfo(), resources, removed, errors);
+    Map<String, String> rejected = client.onResponse(state, response.getSystemVersionInfo(), resources, removed, errors, arrived);
     String nack = AdsClient.detail(rejected);
     for (ResourceSink.Resource resource : resources.values()) {
       if (!rejected.containsKey(resource.name())) {

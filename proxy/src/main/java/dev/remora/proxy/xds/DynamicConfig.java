@@ -26,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -104,6 +105,10 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   private Subscriptions ads;
   private FileSubscriptions files;
   private Runnable onClose = () -> { };
+  /** What the update being applied posted to the workers; with its arrival time, for the observer. */
+  private final List<CompletableFuture<?>> published = new ArrayList<>();
+  private long arrivedNanos;
+  private volatile UpdateObserver observer;
 
   DynamicConfig(Server server, Bootstrap bootstrap, ScheduledExecutorService xds) {
     this.server = server;
@@ -134,15 +139,33 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   }
 
   @Override
+  public void arrived(long nanoTime) {
+    arrivedNanos = nanoTime;
+  }
+
+  /** Told each time an update has reached every worker (the update-latency benchmark uses it). */
+  void observer(UpdateObserver observer) {
+    this.observer = observer;
+  }
+
+  @Override
   public Map<String, String> apply(ResourceType type, String version, List<Resource> resources, Set<String> removed,
       boolean stateOfTheWorld) {
-    return switch (type) {
+    published.clear();
+    Map<String, String> errors = switch (type) {
       case CLUSTER -> applyClusters(version, resources, removed, stateOfTheWorld);
       case ENDPOINT -> applyEndpoints(resources, removed);
       case LISTENER -> applyListeners(version, resources, removed, stateOfTheWorld);
       case ROUTE -> applyRoutes(version, resources);
       case SECRET -> Map.of();  // nothing refers to secrets yet: accepted and ignored
     };
+    UpdateObserver watching = observer;
+    if (watching != null && !published.isEmpty()) {
+      long arrived = arrivedNanos;
+      CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+          .thenRun(() -> watching.applied(type, arrived, System.nanoTime()));
+    }
+    return errors;
   }
 
   @Override
@@ -238,9 +261,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     warmingClusters.remove(name);
     cancelWarming(cluster);
     activeClusters.put(name, cluster);
-    server.clusters().addOrUpdate(cluster.config);
+    published.add(server.clusters().addOrUpdate(cluster.config));
     if (hosts != null) {
-      server.clusters().updateEndpoints(name, hosts);
+      published.add(server.clusters().updateEndpoints(name, hosts));
     }
   }
 
@@ -345,11 +368,11 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
         if (warmingClusters.get(cluster.config.name()) == cluster) {
           activate(cluster, hosts);
         } else {
-          server.clusters().updateEndpoints(cluster.config.name(), hosts);
+          published.add(server.clusters().updateEndpoints(cluster.config.name(), hosts));
         }
       }
       for (String cluster : staticUsers) {
-        server.clusters().updateEndpoints(cluster, hosts);
+        published.add(server.clusters().updateEndpoints(cluster, hosts));
       }
     }
     for (String service : removed) {
@@ -464,6 +487,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     warmingListeners.remove(name);
     cancelWarming(listener);
     var done = server.listeners().addOrUpdate(listener.config);
+    published.add(done);
     if (done.isCompletedExceptionally()) {
       String reason = "cannot bind " + listener.config.address() + ": " + done.handle((v, e) -> e.getMessage()).join();
       log.warn("listener {}: {}", name, reason);
@@ -507,7 +531,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   // ---- RDS ----
 
   private Map<String, String> applyRoutes(String version, List<Resource> resources) {
-    Map<String, String> errors = routes.apply(version, resources);
+    Map<String, String> errors = routes.apply(version, resources, published);
     for (DynListener listener : List.copyOf(warmingListeners.values())) {
       if (routes.allReceived(listener.routeNames)) {
         activate(listener);

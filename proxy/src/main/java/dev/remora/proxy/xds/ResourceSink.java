@@ -26,6 +26,10 @@ public interface ResourceSink {
   Map<String, String> apply(ResourceType type, String version, List<Resource> resources, Set<String> removed,
       boolean stateOfTheWorld);
 
+  /** A response arrived ({@link System#nanoTime()}), before it is decoded and applied. */
+  default void arrived(long nanoTime) {
+  }
+
   /** The stream to the management server broke (counted as {@code update_failure}); config stays. */
   default void streamFailed() {
   }

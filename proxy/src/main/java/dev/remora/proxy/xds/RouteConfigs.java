@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * RDS route tables, one {@link Slot} per route config name shared by every connection manager naming
@@ -145,10 +146,11 @@ public final class RouteConfigs {
   }
 
   /**
-   * Compiles and publishes route configurations; returns the rejected ones (name to reason). Names
-   * nobody references are ignored.
+   * Compiles and publishes route configurations (adding to {@code published} a future per slot posted);
+   * returns the rejected ones (name to reason). Names nobody references are ignored.
    */
-  synchronized Map<String, String> apply(String version, List<ResourceSink.Resource> resources) {
+  synchronized Map<String, String> apply(String version, List<ResourceSink.Resource> resources,
+      List<CompletableFuture<?>> published) {
     Map<String, String> errors = new LinkedHashMap<>();
     for (ResourceSink.Resource resource : resources) {
       Entry entry = entries.get(resource.name());
@@ -165,7 +167,7 @@ public final class RouteConfigs {
       try {
         SupportedFields.defaults().check(proto);
         RouteTable table = RouteTable.compile(proto, HttpConnectionManagerConfig.routeContext(entry.ctx, entry.hcm));
-        entry.slot.set(table);
+        published.add(entry.slot.set(table));
         entry.proto = proto;
         entry.version = resource.version();
         entry.lastUpdated = System.currentTimeMillis();

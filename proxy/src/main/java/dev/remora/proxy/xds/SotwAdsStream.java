@@ -56,6 +56,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
 
   @Override
   public void onNext(DiscoveryResponse response) {
+    long arrived = System.nanoTime();
     AdsClient.TypeState state = client.state(response.getTypeUrl());
     if (state == null) {
       return;  // a type the proxy never asked for
@@ -78,7 +79,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
         errors.put("resources[" + i + "]", e.getMessage());
       }
     }
-    String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors));
+    String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors, arrived));
     if (nack == null) {
       state.version = response.getVersionInfo();
       state.nackRepeats = 0;
