@@ -183,8 +183,8 @@ final class AdsClient implements Subscriptions, AutoCloseable {
   public void interest(ResourceType type, Set<String> names) {
     TypeState state = states.get(type);
     Set<String> next = new LinkedHashSet<>(names);
-    if (state.subscribed && state.names.equals(next)) {
-      return;
+    if (state.subscribed ? state.names.equals(next) : next.isEmpty()) {
+      return;  // unchanged; or nothing wanted yet (a first request without names would mean "everything")
     }
     state.names = next;
     state.subscribed = true;

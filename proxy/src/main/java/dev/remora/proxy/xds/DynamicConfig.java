@@ -51,6 +51,8 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     final String edsService;  // null unless type EDS
     final SubscriptionStats edsStats;
     ScheduledFuture<?> timeout;
+    /** Completes once the workers have its first hosts. */
+    CompletableFuture<Void> warm;
 
     DynCluster(Cluster proto, ClusterConfig config, String version, String edsService, SubscriptionStats edsStats) {
       this.proto = proto;
@@ -261,10 +263,12 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     warmingClusters.remove(name);
     cancelWarming(cluster);
     activeClusters.put(name, cluster);
-    published.add(server.clusters().addOrUpdate(cluster.config));
+    cluster.warm = server.clusters().addOrUpdate(cluster.config);
+    published.add(cluster.warm);
     if (hosts != null) {
       published.add(server.clusters().updateEndpoints(name, hosts));
     }
+    cluster.warm.whenComplete((v, e) -> xds.execute(this::clusterWarmed));
   }
 
   private void warmingTimedOut(DynCluster cluster) {
@@ -272,6 +276,8 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       log.warn("cluster {}: no endpoints within the initial fetch timeout; using it without hosts", cluster.config.name());
       cluster.edsStats.initFetchTimeout.inc();
       activate(cluster, null);
+      cluster.warm = CompletableFuture.completedFuture(null);  // warm without hosts, as Envoy: routes may use it
+      clusterWarmed();
     }
   }
 
@@ -297,7 +303,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     staticEdsServices.values().forEach(inUse::add);
     endpoints.keySet().retainAll(inUse);
     adsNames.addAll(staticEdsFromAds);
-    if (ads != null && (!adsNames.isEmpty() || !activeClusters.isEmpty() || !warmingClusters.isEmpty())) {
+    if (ads != null) {
       ads.interest(ResourceType.ENDPOINT, adsNames);
     }
   }
@@ -518,7 +524,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
         files.watch(e.getValue().path(), ResourceType.ROUTE);
       }
     }
-    if (ads != null && (!adsNames.isEmpty() || !activeListeners.isEmpty() || !warmingListeners.isEmpty())) {
+    if (ads != null) {
       ads.interest(ResourceType.ROUTE, adsNames);
     }
   }
@@ -531,13 +537,35 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   // ---- RDS ----
 
   private Map<String, String> applyRoutes(String version, List<Resource> resources) {
-    Map<String, String> errors = routes.apply(version, resources, published);
+    Map<String, String> errors = routes.apply(version, resources, published, this::clusterWarming);
+    activateWarmListeners();
+    return errors;
+  }
+
+  private void activateWarmListeners() {
     for (DynListener listener : List.copyOf(warmingListeners.values())) {
       if (routes.allReceived(listener.routeNames)) {
         activate(listener);
       }
     }
-    return errors;
+  }
+
+  /**
+   * Whether routes to a cluster must wait (make-before-break): it is warming (EDS not yet here), or
+   * active but its first hosts have not reached the workers yet (DNS).
+   */
+  private boolean clusterWarming(String name) {
+    if (warmingClusters.containsKey(name)) {
+      return true;
+    }
+    DynCluster active = activeClusters.get(name);
+    return active != null && active.warm != null && !active.warm.isDone();
+  }
+
+  /** A cluster became warm: route versions held for it go out, and listeners waiting for those. */
+  private void clusterWarmed() {
+    routes.release(this::clusterWarming, published);
+    activateWarmListeners();
   }
 
   // ---- DynamicResources (admin thread: hop to the xDS thread for a consistent view) ----

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * RDS route tables, one {@link Slot} per route config name shared by every connection manager naming
@@ -46,6 +47,7 @@ public final class RouteConfigs {
     final Source from;
     final SubscriptionStats stats;
     RouteConfiguration proto;
+    Held held;
     String version = "";
     long lastUpdated;
 
@@ -145,12 +147,17 @@ public final class RouteConfigs {
     return out;
   }
 
+  /** A compiled version held back until the clusters it routes to are warm (make-before-break). */
+  private record Held(RouteConfiguration proto, RouteTable table, String version, Set<String> clusters) {
+  }
+
   /**
-   * Compiles and publishes route configurations (adding to {@code published} a future per slot posted);
-   * returns the rejected ones (name to reason). Names nobody references are ignored.
+   * Compiles route configurations and publishes them (adding to {@code published} a future per slot
+   * posted); one that routes to a cluster still {@code warming} is held until {@link #release}.
+   * Returns the rejected ones (name to reason). Names nobody references are ignored.
    */
   synchronized Map<String, String> apply(String version, List<ResourceSink.Resource> resources,
-      List<CompletableFuture<?>> published) {
+      List<CompletableFuture<?>> published, Predicate<String> warming) {
     Map<String, String> errors = new LinkedHashMap<>();
     for (ResourceSink.Resource resource : resources) {
       Entry entry = entries.get(resource.name());
@@ -160,6 +167,7 @@ public final class RouteConfigs {
       RouteConfiguration proto = (RouteConfiguration) resource.message();
       entry.stats.updateAttempt.inc();
       if (proto.equals(entry.proto)) {
+        entry.held = null;
         entry.version = resource.version();
         entry.stats.accepted(version, false);
         continue;
@@ -167,17 +175,50 @@ public final class RouteConfigs {
       try {
         SupportedFields.defaults().check(proto);
         RouteTable table = RouteTable.compile(proto, HttpConnectionManagerConfig.routeContext(entry.ctx, entry.hcm));
-        published.add(entry.slot.set(table));
-        entry.proto = proto;
-        entry.version = resource.version();
-        entry.lastUpdated = System.currentTimeMillis();
         entry.stats.accepted(version, true);
+        entry.held = new Held(proto, table, resource.version(), clustersOf(proto));
+        publishIfWarm(entry, warming, published);
       } catch (ConfigException e) {
         entry.stats.updateRejected.inc();
         errors.put(resource.name(), e.getMessage());
       }
     }
     return errors;
+  }
+
+  /** Publishes held versions whose clusters are all warm now. */
+  synchronized void release(Predicate<String> warming, List<CompletableFuture<?>> published) {
+    for (Entry entry : entries.values()) {
+      publishIfWarm(entry, warming, published);
+    }
+  }
+
+  private static void publishIfWarm(Entry entry, Predicate<String> warming, List<CompletableFuture<?>> published) {
+    Held held = entry.held;
+    if (held == null || held.clusters().stream().anyMatch(warming)) {
+      return;
+    }
+    entry.held = null;
+    published.add(entry.slot.set(held.table()));
+    entry.proto = held.proto();
+    entry.version = held.version();
+    entry.lastUpdated = System.currentTimeMillis();
+  }
+
+  /** The clusters a route configuration names directly (cluster_header targets cannot be known). */
+  static Set<String> clustersOf(RouteConfiguration proto) {
+    Set<String> clusters = new LinkedHashSet<>();
+    for (var vhost : proto.getVirtualHostsList()) {
+      for (var route : vhost.getRoutesList()) {
+        if (route.hasRoute()) {
+          if (!route.getRoute().getCluster().isEmpty()) {
+            clusters.add(route.getRoute().getCluster());
+          }
+          route.getRoute().getWeightedClusters().getClustersList().forEach(w -> clusters.add(w.getName()));
+        }
+      }
+    }
+    return clusters;
   }
 
   synchronized RoutesConfigDump dump() {

@@ -450,4 +450,32 @@ class AdsIntegrationTest {
     assertThat(counter("http.static_web.rds.static-routes.update_success")).isEqualTo(2);
     assertThat(counter("http.static_web.rds.static-routes.config_reload")).isEqualTo(1);
   }
+
+  @ParameterizedTest(name = "delta={0}")
+  @ValueSource(booleans = {false, true})
+  void holdsRoutesToAClusterPushedWithThemUntilItIsWarm(boolean delta) throws Exception {
+    startProxy(delta);
+    pushGood("1");
+    await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
+    try (RequestLoop loop = new RequestLoop(() -> uri("web", "/"))) {
+      loop.awaitMore(20);
+      String previous = "backend";
+      EchoUpstream previousTarget = a;
+      for (int i = 0; i < 5; i++) {
+        String cluster = "canary" + i;
+        EchoUpstream target = i % 2 == 0 ? b : c;
+        // one snapshot: a new cluster, its endpoints and the routes moving to it (routes may arrive
+        // first); the cluster routed to until now goes in the next snapshot, once no route uses it
+        xds.set(String.valueOf(2 + i), List.of(edsCluster(previous), edsCluster(cluster)),
+            List.of(endpoints(previous, previousTarget.port()), endpoints(cluster, target.port())),
+            List.of(listener("web", "web-routes", "v1")), List.of(routes("web-routes", cluster)));
+        previous = cluster;
+        previousTarget = target;
+        String expected = i % 2 == 0 ? "b" : "c";
+        await().atMost(WAIT).until(() -> loop.lastUpstream.get().equals(expected));
+        loop.awaitMore(10);
+      }
+      assertThat(loop.failures).as("requests failed while clusters and routes came in one push").isEmpty();
+    }
+  }
 }
