@@ -61,14 +61,16 @@ fi
 T="$(mktemp -d -t remora-bench.XXXXXX)"
 PIDS=()
 WRK_PID=""
+# ours PID: still running as a child of this script (an exited server's pid may have been reused).
+ours() { [[ -n "$1" && "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" == "$$" ]]; }
 cleanup() {
-  local pid
-  [[ -n "$WRK_PID" ]] && kill "$WRK_PID" 2>/dev/null || true
-  for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]:-}"; do
+  local pid live=()
+  for pid in "$WRK_PID" "${PIDS[@]:-}"; do ours "$pid" && live+=("$pid"); done
+  for pid in "${live[@]:-}"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${live[@]:-}"; do
     [[ -n "$pid" ]] || continue
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    ours "$pid" && kill -9 "$pid" 2>/dev/null || true
   done
   if [[ -n "${BENCH_KEEP:-}" ]]; then mkdir -p "$BENCH_KEEP" && cp -r "$T"/. "$BENCH_KEEP"/ && echo "kept configs and logs in $BENCH_KEEP"; fi
   rm -rf "$T"
@@ -222,7 +224,7 @@ if wants remora; then
     *) STATUS[remora]="failed to start"
        echo "remora: failed to start (no correct response on ${URL[remora]} within ${REMORA_START_TIMEOUT}s; last log lines:)" >&2
        tail -5 "$T/remora.log" | sed 's/^/  | /' >&2
-       kill "$LAST_PID" 2>/dev/null || true ;;
+       ours "$LAST_PID" && kill "$LAST_PID" 2>/dev/null || true ;;
   esac
 fi
 

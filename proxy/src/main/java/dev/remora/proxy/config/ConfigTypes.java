@@ -84,6 +84,9 @@ public final class ConfigTypes {
         Router.getDescriptor(),
         Lua.getDescriptor(),
         LuaPerRoute.getDescriptor(),
+        // settings of Java filters that have no proto of their own
+        com.github.xds.type.v3.TypedStruct.getDescriptor(),
+        com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor(),
         // listener filters
         TlsInspector.getDescriptor(),
         HttpInspector.getDescriptor(),

@@ -126,6 +126,8 @@ public final class RemoraAllowlist {
 
         // HTTP filters
         .allow(Router.getDescriptor(), "suppress_envoy_headers")
+        .opaque(com.github.xds.type.v3.TypedStruct.getDescriptor())
+        .opaque(com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor())
         .opaque(Lua.getDescriptor())
         .opaque(LuaPerRoute.getDescriptor())
 

@@ -116,9 +116,14 @@ abstract class FilterIteration {
   private boolean endPassed;
 
   private boolean runHeaders(int from) {
+    return runHeaders(from, false);
+  }
+
+  /** {@code dataFollows}: a body chunk in hand goes on right after the headers, so they do not end the stream. */
+  private boolean runHeaders(int from, boolean dataFollows) {
     for (int p = from; p < size; p++) {
       headersAt = p;
-      boolean end = ended && buffer == null && !trailersArrived;
+      boolean end = ended && !dataFollows && buffer == null && !trailersArrived;
       FilterHeadersStatus status = headers(p, end);
       if (aborted()) {
         return false;
@@ -130,7 +135,7 @@ abstract class FilterIteration {
       }
     }
     headersAt = size;
-    boolean end = ended && buffer == null && !trailersArrived;
+    boolean end = ended && !dataFollows && buffer == null && !trailersArrived;
     endPassed = end;
     passHeaders(end);
     return true;
@@ -161,7 +166,7 @@ abstract class FilterIteration {
               held.addComponent(true, data);
               data = held;
             }
-            if (headersAt <= p && !runHeaders(p + 1)) {
+            if (headersAt <= p && !runHeaders(p + 1, true)) {
               if (stopAll) {
                 append(data);
                 return false;

@@ -53,6 +53,7 @@ final class Http2ServerConnection implements DownstreamConnection {
         ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Http2ServerStreamHandler(Http2ServerConnection.this));
       }
     });
+    channel.pipeline().addFirst(new LingeringCloseHandler());
     channel.pipeline().addLast(codec, multiplex, new ConnectionWatcher());
     config.stats().cxTotal.inc();
     config.stats().cxHttp2Total.inc();
@@ -80,7 +81,10 @@ final class Http2ServerConnection implements DownstreamConnection {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       config.stats().cxProtocolError.inc();
-      ctx.close();
+      if (!(cause instanceof io.netty.handler.codec.http2.Http2Exception)) {
+        ctx.close();
+      }
+      // an HTTP/2 error: the codec sends its own GOAWAY (with the reason) and closes after it
     }
   }
 

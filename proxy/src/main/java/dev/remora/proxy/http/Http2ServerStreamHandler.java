@@ -6,6 +6,8 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 
 /** The last handler of one HTTP/2 stream's child channel: feeds the stream's {@link HttpStream}. */
@@ -61,8 +63,10 @@ final class Http2ServerStreamHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelInactive();
   }
 
+  /** A malformed stream (missing pseudo-headers, bad content-length, ...) is reset with PROTOCOL_ERROR. */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
+    connection.config().stats().cxProtocolError.inc();
+    ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(f -> ctx.close());
   }
 }

@@ -129,13 +129,16 @@ public final class HttpConnectionManagerConfig {
         throw new ConfigException(path + ".typed_config", "is required (filters are chosen by @type)");
       }
       String type = typeName(filter.getTypedConfig().getTypeUrl());
+      if (type.equals("xds.type.v3.TypedStruct") || type.equals("udpa.type.v1.TypedStruct")) {
+        type = type + " (" + filter.getName() + ")";
+      }
       boolean last = i == hcm.getHttpFiltersCount() - 1;
       if (last != type.equals(ROUTER_TYPE)) {
         throw new ConfigException(path, last
             ? "the last HTTP filter must be the router (" + ROUTER_TYPE + ")"
             : "the router must be the last HTTP filter");
       }
-      HttpFilterConfigFactory factory = HttpFilterRegistry.get().forType(type);
+      HttpFilterConfigFactory factory = HttpFilterRegistry.get().forConfig(filter.getTypedConfig());
       if (factory == null) {
         if (filter.getIsOptional()) {
           continue;
@@ -175,7 +178,7 @@ public final class HttpConnectionManagerConfig {
   /** Compiles a {@code typed_per_filter_config} entry with the factory of the filter it names. */
   public static Object routeConfigFor(String filterName, com.google.protobuf.Any cfg, String fieldPath, Context ctx,
       HttpConnectionManager hcm) throws ConfigException {
-    HttpFilterConfigFactory factory = HttpFilterRegistry.get().forType(typeName(cfg.getTypeUrl()));
+    HttpFilterConfigFactory factory = HttpFilterRegistry.get().forConfig(cfg);
     if (factory == null) {
       throw new ConfigException(fieldPath, "unknown per-filter config type " + typeName(cfg.getTypeUrl()) + ": not supported by Remora");
     }

@@ -25,30 +25,30 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throwaway PKI for TLS tests: a CA and certificates it signs, as PEM text. */
-final class TestPki {
+public final class TestPki {
   private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
 
   /** A certificate with its key; {@code keyPem} is PKCS#8, {@code traditionalKeyPem} PKCS#1 or SEC1. */
-  record Issued(X509Certificate cert, PrivateKey key, String certPem, String keyPem, String traditionalKeyPem) {}
+  public record Issued(X509Certificate cert, PrivateKey key, String certPem, String keyPem, String traditionalKeyPem) {}
 
-  static KeyPair rsa() throws Exception {
+  public static KeyPair rsa() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
     return g.generateKeyPair();
   }
 
-  static KeyPair ec() throws Exception {
+  public static KeyPair ec() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     return g.generateKeyPair();
   }
 
-  static Issued ca(String name) throws Exception {
+  public static Issued ca(String name) throws Exception {
     KeyPair kp = rsa();
     return issue(name, kp, null, true, null);
   }
 
-  static Issued leaf(String name, Issued ca, KeyPair kp) throws Exception {
+  public static Issued leaf(String name, Issued ca, KeyPair kp) throws Exception {
     return issue(name, kp, ca, false, name);
   }
 

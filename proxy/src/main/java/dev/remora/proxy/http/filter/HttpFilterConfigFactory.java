@@ -23,6 +23,16 @@ public interface HttpFilterConfigFactory {
   List<Descriptor> configTypes();
 
   /**
+   * Type URLs this factory accepts inside an {@code xds.type.v3.TypedStruct} (Envoy's way to configure
+   * an extension without compiling a proto), e.g. {@code type.googleapis.com/acme.filters.AddHeader}.
+   * The factory then receives the {@code Any} holding the TypedStruct; {@link TypedStructs#value}
+   * gives its settings as a {@code Struct}. Java filters can so skip protoc altogether.
+   */
+  default List<String> typedStructTypes() {
+    return List.of();
+  }
+
+  /**
    * Compiles the filter's {@code typed_config}. Throw {@link ConfigException} with a field path
    * relative to the config message for anything invalid or not supported.
    */

@@ -20,6 +20,9 @@ public final class HttpFilterRegistry {
         byType.put(type.getFullName(), factory);
         descriptors.add(type);
       }
+      for (String typeUrl : factory.typedStructTypes()) {
+        byType.put(TypedStructs.typeName(typeUrl), factory);
+      }
     }
   }
 
@@ -31,6 +34,19 @@ public final class HttpFilterRegistry {
   public HttpFilterConfigFactory forType(String typeUrlOrName) {
     int slash = typeUrlOrName.lastIndexOf('/');
     return byType.get(slash < 0 ? typeUrlOrName : typeUrlOrName.substring(slash + 1));
+  }
+
+  /**
+   * The factory for a filter's {@code typed_config}: by its {@code @type}, or for a TypedStruct by the
+   * type URL inside it; null when none is registered.
+   */
+  public HttpFilterConfigFactory forConfig(com.google.protobuf.Any typedConfig) {
+    String type = TypedStructs.typeName(typedConfig.getTypeUrl());
+    if (TypedStructs.isTypedStruct(type)) {
+      String inner = TypedStructs.innerTypeUrl(typedConfig);
+      return inner == null ? null : byType.get(TypedStructs.typeName(inner));
+    }
+    return byType.get(type);
   }
 
   /** Every filter config message, for the type registry that reads {@code typed_config}. */

@@ -1,0 +1,4 @@
+package dev.remora.operator.api;
+
+/** LuaFilter status. */
+public class LuaFilterStatus extends ResourceStatus {}

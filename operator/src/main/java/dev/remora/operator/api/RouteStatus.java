@@ -1,0 +1,4 @@
+package dev.remora.operator.api;
+
+/** Route status. */
+public class RouteStatus extends ResourceStatus {}

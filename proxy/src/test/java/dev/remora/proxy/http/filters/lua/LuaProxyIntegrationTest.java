@@ -1,0 +1,331 @@
+package dev.remora.proxy.http.filters.lua;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.stats.PrometheusFormat;
+import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.ExternalTools;
+import dev.remora.proxy.testing.TestBootstraps;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Lua filter in the real proxy, one listener per script (per-route overrides and route metadata
+ * wait for the route table to compile them; they are covered through the SPI in the other tests): HTTP/1.1 over loopback sockets, the connection manager and
+ * router, a real upstream ({@link EchoUpstream}) and a loopback cluster standing in for
+ * {@code ipapi.co} that answers a continent code. One worker, so concurrent requests share one Lua
+ * state and interleave their suspended scripts on one event loop.
+ */
+class LuaProxyIntegrationTest {
+  static EchoUpstream backend;
+  static LoopbackUpstream ipapi;
+  static Server server;
+  static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+  static final String SEED_HEADERS = """
+      function envoy_on_request(request_handle)
+        request_handle:headers():add("foo", "bar")
+      end
+      function envoy_on_response(response_handle)
+        body_size = response_handle:body():length()
+        response_handle:headers():add("response-body-size", tostring(body_size))
+      end
+      """;
+  static final String SEED_BOTH = """
+      function envoy_on_request(request_handle)
+        local headers, body = request_handle:httpCall("ipapi_co",{
+        [":method"] = "GET",
+        [":path"] = "/continent_code",
+        [":authority"] = "ipapi.co",
+        },"",5000)
+        request_handle:headers():add("continent_code", body)
+      end
+      function envoy_on_response(response_handle)
+        local headers, body = response_handle:httpCall("ipapi_co",{
+        [":method"] = "GET",
+        [":path"] = "/continent_code",
+        [":authority"] = "ipapi.co",
+        },"",5000)
+        response_handle:headers():add("continent_code", body)
+      end
+      """;
+  static final String SEED_METADATA = """
+      function envoy_on_request(request_handle)
+        local headers, body = request_handle:httpCall("ipapi_co",{
+        [":method"] = "GET",
+        [":path"] = "/continent_code",
+        [":authority"] = "ipapi.co",
+        },"",5000)
+
+        request_handle:streamInfo():dynamicMetadata():set("continentCode","continentCode", body)
+        request_handle:headers():add("continent-code", body)
+      end
+
+      function envoy_on_response(response_handle)
+        continent_code = response_handle:streamInfo():dynamicMetadata():get("continentCode")["continentCode"]
+        response_handle:headers():add("continent-code", continent_code)
+      end
+      """;
+  static final String SEED_NOPE = """
+      function envoy_on_request(request_handle)
+        local headers, body = request_handle:httpCall("ipapi_co",{
+        [":method"] = "GET",
+        [":path"] = "/continent_code",
+        [":authority"] = "ipapi.co",
+        },"",5000)
+
+
+        if body == "EU" then
+          request_handle:respond({[":status"] = "403",},"nope")
+        end
+
+        request_handle:streamInfo():dynamicMetadata():set("continentCode","continentCode", body)
+        request_handle:headers():add("continent-code", body)
+      end
+
+      function envoy_on_response(response_handle)
+        continent_code = response_handle:streamInfo():dynamicMetadata():get("continentCode")["continentCode"]
+        response_handle:headers():add("continent-code", continent_code)
+      end
+      """;
+  static final String API = """
+      function envoy_on_request(h)
+        local tag = h:headers():get("x-tag")
+        if tag == "spin" then while true do end end
+        if tag == "error" then error("scripted failure") end
+        local path = h:headers():get("x-call-path")
+        local cluster = h:headers():get("x-cluster") or "ipapi_co"
+        local headers, body = h:httpCall(cluster,
+          {[":method"] = "GET", [":path"] = path, [":authority"] = "ipapi.co"}, nil,
+          tonumber(h:headers():get("x-timeout") or "5000"))
+        h:headers():add("x-call", headers[":status"] .. ":" .. tostring(body))
+        h:headers():add("x-route", h:streamInfo():routeName())
+        h:headers():add("x-body", h:body(true):length())
+        h:body(true):setBytes("rewritten")
+      end
+      function envoy_on_response(h)
+        h:headers():add("x-response-status", h:headers():get(":status"))
+      end
+      """;
+
+  static final String H2 = """
+      function envoy_on_request(h)
+        local hs = h:headers()
+        hs:add("x-lua-proto", h:streamInfo():protocol())
+        hs:add("x-lua-authority", hs:get(":authority"))
+        hs:add("x-lua-path", hs:get(":path"))
+        hs:add("x-lua-body", h:body(true):length())
+      end
+      function envoy_on_response(h)
+        h:headers():add("x-lua-status", h:headers():get(":status"))
+        h:headers():add("x-lua-response-size", h:body():length())
+      end
+      """;
+
+  /** One listener per script: each has its own connection manager with the Lua filter and the router. */
+  private static String listener(String name, String statPrefix, String script) throws Exception {
+    String source = new ObjectMapper().writeValueAsString(script);
+    return """
+          - name: %s
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: %s
+                  route_config:
+                    name: local
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        name: %s-route
+                        route: {cluster: backend}
+                  http_filters:
+                  - name: envoy.filters.http.lua
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                      default_source_code: {inline_string: %s}
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+        """.formatted(name, statPrefix, name, source);
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    backend = new EchoUpstream("backend");
+    ipapi = new LoopbackUpstream();
+    server = Server.start(TestBootstraps.parse("static_resources:\n  listeners:\n"
+        + listener("headers", "ingress_http", SEED_HEADERS)
+        + listener("both", "both", SEED_BOTH)
+        + listener("metadata", "metadata", SEED_METADATA)
+        + listener("nope", "nope", SEED_NOPE)
+        + listener("api", "api", API)
+        + listener("h2", "h2", H2)
+        + """
+          clusters:
+          - name: backend
+            connect_timeout: 1s
+            type: STATIC
+            load_assignment:
+              cluster_name: backend
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+          - name: ipapi_co
+            connect_timeout: 1s
+            type: STATIC
+            load_assignment:
+              cluster_name: ipapi_co
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+        """.formatted(backend.port(), ipapi.address().getPort())), 1);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+    backend.close();
+    ipapi.close();
+  }
+
+  private static HttpRequest.Builder request(String listener, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.listenerAddress(listener).getPort() + path))
+        .timeout(Duration.ofSeconds(10));
+  }
+
+  private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static EchoUpstream.Received lastAt(String pathPrefix) {
+    return backend.received.stream().filter(r -> r.path().startsWith(pathPrefix)).reduce((a, b) -> b).orElseThrow();
+  }
+
+  private static long counter(String prefix, String name) {
+    return server.stats().counter("http." + prefix + ".lua." + name).value();
+  }
+
+  @Test
+  void seedHeaderScriptAddsFooAndResponseBodySize() throws Exception {
+    HttpResponse<String> r = send(request("headers", "/hello"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(lastAt("/hello").header("foo")).isEqualTo("bar");
+    assertThat(r.headers().firstValue("response-body-size")).hasValue(Integer.toString(r.body().length()));
+  }
+
+  @Test
+  void seedHttpCallScriptAddsContinentCodeOnBothPaths() throws Exception {
+    HttpResponse<String> r = send(request("both", "/both"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(lastAt("/both").header("continent_code")).isEqualTo("EU");
+    assertThat(r.headers().firstValue("continent_code")).hasValue("EU");
+  }
+
+  @Test
+  void seedDynamicMetadataScriptCarriesTheCode() throws Exception {
+    HttpResponse<String> r = send(request("metadata", "/continent"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(lastAt("/continent").header("continent-code")).isEqualTo("EU");
+    assertThat(r.headers().firstValue("continent-code")).hasValue("EU");
+  }
+
+  @Test
+  void seedNopeScriptAnswers403() throws Exception {
+    int before = (int) backend.received.stream().filter(x -> x.path().startsWith("/nope")).count();
+    HttpResponse<String> r = send(request("nope", "/nope"));
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).isEqualTo("nope");
+    assertThat(backend.received.stream().filter(x -> x.path().startsWith("/nope")).count()).isEqualTo(before);
+  }
+
+  @Test
+  void concurrentRequestsInterleaveTheirCallsOnOneWorker() throws Exception {
+    // The first request's call is held by the upstream until the second request's call opens the gate:
+    // this completes only if the single worker serves the second request while the first script is
+    // suspended in its httpCall.
+    CompletableFuture<HttpResponse<String>> first = client.sendAsync(request("api", "/api/first")
+        .header("x-tag", "first").header("x-call-path", "/gate?tag=first")
+        .POST(HttpRequest.BodyPublishers.ofString("slow body")).build(), HttpResponse.BodyHandlers.ofString());
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> ipapi.seen.stream().anyMatch(r -> r.uri().startsWith("/gate")));
+    HttpResponse<String> second = send(request("api", "/api/second").header("x-tag", "second").header("x-call-path", "/open"));
+    HttpResponse<String> firstResponse = first.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(firstResponse.statusCode()).isEqualTo(200);
+    assertThat(second.headers().firstValue("x-response-status")).hasValue("200");
+    EchoUpstream.Received fr = lastAt("/api/first");
+    assertThat(fr.header("x-call")).isEqualTo("200:first");
+    assertThat(fr.header("x-route")).isEqualTo("api-route");
+    assertThat(fr.header("x-body")).isEqualTo("9");
+    assertThat(fr.body()).isEqualTo("rewritten");
+    assertThat(lastAt("/api/second").header("x-call")).isEqualTo("200:opened");
+  }
+
+  @Test
+  void scriptErrorAndRunawayLoopOnlyFailTheScriptNotTheRequest() throws Exception {
+    long errors = counter("api", "errors");
+    HttpResponse<String> e = send(request("api", "/api/e").header("x-tag", "error"));
+    HttpResponse<String> spin = send(request("api", "/api/s").header("x-tag", "spin"));
+    assertThat(e.statusCode()).isEqualTo(200);
+    assertThat(spin.statusCode()).isEqualTo(200);
+    assertThat(counter("api", "errors")).isEqualTo(errors + 2);
+    HttpResponse<String> after = send(request("api", "/api/ok").header("x-tag", "ok").header("x-call-path", "/continent_code?code=ok"));
+    assertThat(lastAt("/api/ok").header("x-call")).isEqualTo("200:ok");
+    assertThat(after.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void statsAppearInPrometheusOutput() throws Exception {
+    send(request("headers", "/hello"));
+    String text = new PrometheusFormat().write(server.stats());
+    // what /stats/prometheus serves: Envoy's tag extraction turns the connection manager prefix into a label
+    assertThat(text).containsPattern("envoy_http_lua_executions\\{envoy_http_conn_manager_prefix=\"ingress_http\"\\} [1-9]")
+        .contains("envoy_http_lua_errors{envoy_http_conn_manager_prefix=\"api\"}");
+    assertThat(counter("ingress_http", "executions")).isGreaterThan(0);
+  }
+
+  @Test
+  void http2StreamsRunTheSameScripts() throws Exception {
+    String url = "http://127.0.0.1:" + server.listenerAddress("h2").getPort() + "/h2/path?q=1";
+    Process curl = new ProcessBuilder(ExternalTools.require("curl").toString(), "-s", "--http2-prior-knowledge", "-i",
+        "-H", "host: h2.example", "--data-binary", "twelve bytes", url).redirectErrorStream(true).start();
+    String out = new String(curl.getInputStream().readAllBytes());
+    assertThat(curl.waitFor()).isZero();
+    assertThat(out).startsWith("HTTP/2 200").contains("x-lua-status: 200");
+    EchoUpstream.Received seen = lastAt("/h2/path");
+    assertThat(seen.header("x-lua-proto")).isEqualTo("HTTP/2");
+    assertThat(seen.header("x-lua-authority")).isEqualTo("h2.example");
+    assertThat(seen.header("x-lua-path")).isEqualTo("/h2/path?q=1");
+    assertThat(seen.header("x-lua-body")).isEqualTo("12");
+    assertThat(seen.body()).isEqualTo("twelve bytes");
+    String body = out.substring(out.indexOf("\r\n\r\n") + 4);
+    assertThat(out).contains("x-lua-response-size: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void httpCallTimeoutAndUnknownClusterThroughTheRealClient() throws Exception {
+    HttpResponse<String> unknown = send(request("api", "/api/unknown").header("x-tag", "u")
+        .header("x-call-path", "/").header("x-cluster", "nowhere"));
+    HttpResponse<String> timeout = send(request("api", "/api/timeout").header("x-tag", "t")
+        .header("x-call-path", "/never").header("x-timeout", "200"));
+    assertThat(timeout.statusCode()).isEqualTo(200);
+    assertThat(unknown.statusCode()).isEqualTo(200);
+    assertThat(lastAt("/api/timeout").header("x-call")).isEqualTo("504:upstream request timeout");
+    assertThat(lastAt("/api/unknown").header("x-call")).isEqualTo("503:upstream failure");
+  }
+}

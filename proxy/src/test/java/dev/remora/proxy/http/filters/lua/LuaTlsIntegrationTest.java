@@ -1,0 +1,133 @@
+package dev.remora.proxy.http.filters.lua;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.ExternalTools;
+import dev.remora.proxy.testing.TestBootstraps;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code connection():ssl()} and {@code streamInfo():downstreamSslConnection()} through the real proxy:
+ * a mutual-TLS listener (fixture certificates in {@code lua-tls/}), curl as the client presenting its
+ * certificate, and a plain-text listener where {@code ssl()} is nil.
+ */
+class LuaTlsIntegrationTest {
+  static final String SCRIPT = """
+      function envoy_on_request(h)
+        local hs = h:headers()
+        local ssl = h:connection():ssl()
+        if ssl == nil then
+          hs:add("x-ssl", "none")
+          return
+        end
+        hs:add("x-ssl", "yes")
+        hs:add("x-peer", tostring(ssl:peerCertificatePresented()))
+        hs:add("x-peer-cn", ssl:parsedSubjectPeerCertificate():commonName())
+        hs:add("x-peer-uri", table.concat(ssl:uriSanPeerCertificate(), ","))
+        hs:add("x-local-dns", table.concat(ssl:dnsSansLocalCertificate(), ","))
+        hs:add("x-tls", ssl:tlsVersion())
+        hs:add("x-sni", h:streamInfo():requestedServerName())
+        hs:add("x-same", tostring(h:streamInfo():downstreamSslConnection():subjectPeerCertificate() == ssl:subjectPeerCertificate()))
+      end
+      """;
+
+  private static Path copy(Path dir, String name) throws Exception {
+    try (InputStream in = LuaTlsIntegrationTest.class.getResourceAsStream("/lua-tls/" + name)) {
+      Path p = dir.resolve(name);
+      Files.write(p, in.readAllBytes());
+      return p;
+    }
+  }
+
+  private static String listener(String name, String script, String transportSocket) throws Exception {
+    return """
+          - name: %s
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - %s
+              filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: %s
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        route: {cluster: backend}
+                  http_filters:
+                  - name: envoy.filters.http.lua
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                      default_source_code: {inline_string: %s}
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+        """.formatted(name, transportSocket, name, new ObjectMapper().writeValueAsString(script));
+  }
+
+  @Test
+  void sslObjectSeesTheClientCertificateOverMutualTls(@TempDir Path dir) throws Exception {
+    Path serverCert = copy(dir, "server.pem");
+    Path serverKey = copy(dir, "server.p8");
+    Path clientCert = copy(dir, "client.pem");
+    Path clientKey = copy(dir, "client.p8");
+    String tls = ("transport_socket: {name: envoy.transport_sockets.tls, typed_config: {"
+        + "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext,"
+        + " require_client_certificate: true, common_tls_context: {"
+        + "tls_certificates: [{certificate_chain: {filename: \"%s\"}, private_key: {filename: \"%s\"}}],"
+        + " validation_context: {trusted_ca: {filename: \"%s\"}}}}}").formatted(serverCert, serverKey, clientCert);
+    try (EchoUpstream backend = new EchoUpstream("backend");
+        Server server = Server.start(TestBootstraps.parse("static_resources:\n  listeners:\n"
+            + listener("mtls", SCRIPT, tls)
+            + listener("plain", SCRIPT, "name: plain-chain")
+            + """
+              clusters:
+              - name: backend
+                connect_timeout: 1s
+                type: STATIC
+                load_assignment:
+                  cluster_name: backend
+                  endpoints:
+                  - lb_endpoints:
+                    - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+            """.formatted(backend.port())), 1)) {
+      int port = server.listenerAddress("mtls").getPort();
+      Process curl = new ProcessBuilder(ExternalTools.require("curl").toString(), "-s", "--max-time", "10",
+          "--resolve", "server.example:" + port + ":127.0.0.1", "--cacert", serverCert.toString(),
+          "--cert", clientCert.toString(), "--key", clientKey.toString(),
+          "https://server.example:" + port + "/tls").redirectErrorStream(true).start();
+      String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(curl.waitFor()).as(out).isZero();
+      EchoUpstream.Received seen = backend.received.poll();
+      assertThat(seen).as(out).isNotNull();
+      assertThat(seen.header("x-ssl")).isEqualTo("yes");
+      assertThat(seen.header("x-peer")).isEqualTo("true");
+      assertThat(seen.header("x-peer-cn")).isEqualTo("client.example");
+      assertThat(seen.header("x-peer-uri")).isEqualTo("spiffe://remora/client");
+      assertThat(seen.header("x-local-dns")).isEqualTo("server.example");
+      assertThat(seen.header("x-tls")).startsWith("TLSv1.");
+      assertThat(seen.header("x-sni")).isEqualTo("server.example");
+      assertThat(seen.header("x-same")).isEqualTo("true");
+
+      int plainPort = server.listenerAddress("plain").getPort();
+      Process plain = new ProcessBuilder(ExternalTools.require("curl").toString(), "-s", "--max-time", "10",
+          "http://127.0.0.1:" + plainPort + "/plain").redirectErrorStream(true).start();
+      plain.getInputStream().readAllBytes();
+      assertThat(plain.waitFor()).isZero();
+      assertThat(backend.received.stream().filter(r -> r.path().equals("/plain")).map(r -> r.header("x-ssl")).toList())
+          .isEqualTo(List.of("none"));
+    }
+  }
+}
