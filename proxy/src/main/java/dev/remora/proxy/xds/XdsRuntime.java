@@ -41,25 +41,9 @@ public final class XdsRuntime {
     if (!bootstrap.hasDynamicResources() && !rdsOrEds) {
       return;
     }
-    InetSocketAddress adsTarget = null;
-    boolean delta = false;
-    if (dyn.hasAdsConfig()) {
-      ApiConfigSource ads = dyn.getAdsConfig();
-      String path = "dynamic_resources.ads_config";
-      switch (ads.getApiType()) {
-        case GRPC -> delta = false;
-        case DELTA_GRPC -> delta = true;
-        default -> throw new ConfigException(path + ".api_type", ads.getApiType() + " is not supported by Remora (GRPC or DELTA_GRPC)");
-      }
-      if (ads.getGrpcServicesCount() == 0 || !ads.getGrpcServices(0).hasEnvoyGrpc()) {
-        throw new ConfigException(path + ".grpc_services", "needs one envoy_grpc naming a static cluster");
-      }
-      String clusterName = ads.getGrpcServices(0).getEnvoyGrpc().getClusterName();
-      adsTarget = firstEndpoint(bootstrap, clusterName, path + ".grpc_services[0].envoy_grpc.cluster_name");
-    }
-    checkSource(dyn.hasLdsConfig(), dyn.getLdsConfig(), adsTarget, "dynamic_resources.lds_config");
-    checkSource(dyn.hasCdsConfig(), dyn.getCdsConfig(), adsTarget, "dynamic_resources.cds_config");
-
+    Target target = check(bootstrap);
+    InetSocketAddress adsTarget = target.address();
+    boolean delta = target.delta();
     Node node = node(bootstrap.getNode(), nodeId, nodeCluster);
     ScheduledExecutorService xds = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "remora-xds");
@@ -106,6 +90,42 @@ public final class XdsRuntime {
         client.start();
       }
     });
+  }
+
+  /** Where the ADS stream goes, and which variant. */
+  private record Target(InetSocketAddress address, boolean delta) {
+  }
+
+  /**
+   * Checks that Remora can follow the bootstrap's {@code dynamic_resources} ({@code --mode validate});
+   * {@link #start} does the same checks.
+   */
+  public static void validate(Bootstrap bootstrap) throws ConfigException {
+    check(bootstrap);
+  }
+
+  private static Target check(Bootstrap bootstrap) throws ConfigException {
+    var dyn = bootstrap.getDynamicResources();
+    InetSocketAddress adsTarget = null;
+    boolean delta = false;
+    if (dyn.hasAdsConfig()) {
+      ApiConfigSource ads = dyn.getAdsConfig();
+      String path = "dynamic_resources.ads_config";
+      switch (ads.getApiType()) {
+        case GRPC -> delta = false;
+        case DELTA_GRPC -> delta = true;
+        default -> throw new ConfigException(path + ".api_type", ads.getApiType() + " is not supported by Remora (GRPC or DELTA_GRPC)");
+      }
+      if (ads.getGrpcServicesCount() == 0 || !ads.getGrpcServices(0).hasEnvoyGrpc()) {
+        throw new ConfigException(path + ".grpc_services", "needs one envoy_grpc naming a static cluster");
+      }
+      String clusterName = ads.getGrpcServices(0).getEnvoyGrpc().getClusterName();
+      adsTarget = firstEndpoint(bootstrap, clusterName, path + ".grpc_services[0].envoy_grpc.cluster_name");
+    }
+    checkSource(dyn.hasLdsConfig(), dyn.getLdsConfig(), adsTarget, "dynamic_resources.lds_config");
+    checkSource(dyn.hasCdsConfig(), dyn.getCdsConfig(), adsTarget, "dynamic_resources.cds_config");
+
+    return new Target(adsTarget, delta);
   }
 
   private static void checkSource(boolean present, ConfigSource source, InetSocketAddress ads, String path)
