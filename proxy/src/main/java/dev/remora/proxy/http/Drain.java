@@ -1,19 +1,32 @@
 package dev.remora.proxy.http;
 
 /**
- * The process-wide drain flag (SIGTERM, {@code /drain_listeners}; {@code /healthcheck/fail} too, undoably):
- * once set, HTTP/1.1 responses carry {@code connection: close} and HTTP/2 connections get GOAWAY.
- * Read per response; written rarely by the main thread.
+ * A drain flag: once set, HTTP/1.1 responses carry {@code connection: close} and HTTP/2 connections get
+ * GOAWAY. The server has one process-wide drain (SIGTERM, {@code /drain_listeners}; {@code /healthcheck/fail}
+ * too, undoably); each listener version has a child of it, started alone when that version is replaced
+ * or removed, so only its connections drain. Read per response; written rarely by the main thread.
  */
 public final class Drain {
+  private final Drain parent;
+  private final Runnable startFromParent = this::start;
   private volatile boolean draining;
   private volatile boolean healthCheckFailed;
   /** Per-connection actions; a concurrent set so accepting and closing connections stays O(1). */
   private final java.util.Set<Runnable> listeners = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  public Drain() {
+    this.parent = null;
+  }
+
+  /** A drain that also starts when {@code parent} does (and reads its health-check flag). */
+  public Drain(Drain parent) {
+    this.parent = parent;
+    parent.onDrain(startFromParent);
+  }
+
   /** True while draining or while health checks are failed: HTTP/1.1 responses close their connection. */
   public boolean draining() {
-    return draining || healthCheckFailed;
+    return draining || healthCheckFailed || (parent != null && parent.draining());
   }
 
   /** Whether {@link #start()} was called (not undone by {@code /healthcheck/ok}). */
@@ -46,5 +59,12 @@ public final class Drain {
 
   public void removeOnDrain(Runnable action) {
     listeners.remove(action);
+  }
+
+  /** Detaches a child drain from its parent once nothing uses it any more. */
+  public void detach() {
+    if (parent != null) {
+      parent.removeOnDrain(startFromParent);
+    }
   }
 }

@@ -155,9 +155,8 @@ public final class HttpConnectionManagerConfig {
     }
     RouteSource routes;
     if (hcm.hasRouteConfig()) {
-      RouteCompileContext rctx = (filterName, cfg, fieldPath) -> routeConfigFor(filterName, cfg, fieldPath, ctx, hcm);
       try {
-        RouteTable table = RouteTable.compile(hcm.getRouteConfig(), rctx);
+        RouteTable table = RouteTable.compile(hcm.getRouteConfig(), routeContext(ctx, hcm));
         routes = () -> table;
       } catch (ConfigException e) {
         throw e.under("route_config");
@@ -169,6 +168,11 @@ public final class HttpConnectionManagerConfig {
     }
     AccessLogger accessLog = ctx.accessLogs().createAll(hcm.getAccessLogList(), "access_log");
     return new HttpConnectionManagerConfig(hcm, routes, factories, names, bufferLimit, ctx.stats(), accessLog);
+  }
+
+  /** What compiling a route table of this connection manager needs (inline or from RDS). */
+  public static RouteCompileContext routeContext(Context ctx, HttpConnectionManager hcm) {
+    return (filterName, cfg, fieldPath) -> routeConfigFor(filterName, cfg, fieldPath, ctx, hcm);
   }
 
   /** Compiles a {@code typed_per_filter_config} entry with the factory of the filter it names. */

@@ -17,22 +17,20 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * Runs on the worker for each accepted connection: reads the listener's config from its slot (the
- * connection keeps that version for life), inspects the ClientHello when a chain match needs it,
+ * Runs on the worker for each accepted connection: reads the listener's version from its slot (the
+ * connection keeps that config and its drain for life), inspects the ClientHello when a chain match needs it,
  * and installs the chosen chain: TLS, then the HTTP connection manager or the TCP proxy.
  */
 @ChannelHandler.Sharable
 final class ConnectionInitializer extends ChannelInitializer<Channel> {
-  private final Slot<ListenerConfig> slot;
+  private final Slot<ListenerVersion> slot;
   private final ListenerStats stats;
   private final ClusterManager clusters;
-  private final Drain drain;
 
-  ConnectionInitializer(Slot<ListenerConfig> slot, ListenerStats stats, ClusterManager clusters, Drain drain) {
+  ConnectionInitializer(Slot<ListenerVersion> slot, ListenerStats stats, ClusterManager clusters) {
     this.slot = slot;
     this.stats = stats;
     this.clusters = clusters;
-    this.drain = drain;
   }
 
   @Override
@@ -43,11 +41,13 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
       stats.cxActive.dec();
       stats.cxDestroy.inc();
     });
-    ListenerConfig config = slot.get();
+    ListenerVersion version = slot.get();
+    version.track(ch);
+    ListenerConfig config = version.config;
     if (config.inspect()) {
-      ch.pipeline().addLast(new Inspector(config));
+      ch.pipeline().addLast(new Inspector(version));
     } else {
-      install(ch, config.select(localPort(ch), "", false, List.of()), "");
+      install(ch, config.select(localPort(ch), "", false, List.of()), "", version.drain);
     }
   }
 
@@ -55,7 +55,7 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
     return ((InetSocketAddress) ch.localAddress()).getPort();
   }
 
-  private void install(Channel ch, FilterChain chain, String sni) {
+  private void install(Channel ch, FilterChain chain, String sni, Drain drain) {
     if (chain == null) {
       stats.noFilterChainMatch.inc();
       ch.close();
@@ -80,9 +80,11 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
   /** Envoy's tls_inspector: waits for the ClientHello (or the first bytes of plain text) to pick a chain. */
   private final class Inspector extends ByteToMessageDecoder {
     private final ListenerConfig config;
+    private final Drain drain;
 
-    Inspector(ListenerConfig config) {
-      this.config = config;
+    Inspector(ListenerVersion version) {
+      this.config = version.config;
+      this.drain = version.drain;
     }
 
     @Override
@@ -100,7 +102,7 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
         chain = config.select(localPort(ctx.channel()), "", false, List.of());
       }
       ChannelHandlerContext self = ctx;
-      install(ctx.channel(), chain, sni);
+      install(ctx.channel(), chain, sni, drain);
       self.pipeline().remove(this);  // hands the bytes read so far to the installed handlers
     }
   }

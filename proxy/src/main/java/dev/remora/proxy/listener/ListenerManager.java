@@ -16,12 +16,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Binds listeners on the workers: with epoll every worker binds its own socket with SO_REUSEPORT and
  * the kernel spreads connections; otherwise one socket accepts for all workers. A changed listener
- * keeps its sockets and publishes its new config through its slot: new connections take it, open
- * connections keep theirs.
+ * keeps its sockets and publishes its new version through its slot: new connections take it at once,
+ * while connections on the old version drain (HTTP/1.1 {@code connection: close}, HTTP/2 GOAWAY) and
+ * are closed when the drain time is over. A removed listener stops accepting and drains the same way.
  */
 public final class ListenerManager {
   private final Workers workers;
@@ -29,6 +33,12 @@ public final class ListenerManager {
   private final Drain drain;
   private final Stats stats;
   private final Map<String, Active> listeners = new LinkedHashMap<>();
+  private final ScheduledExecutorService drainTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "remora-listener-drain");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile long drainTimeMillis = 600_000;
 
   public ListenerManager(Workers workers, ClusterManager clusters, Drain drain, Stats stats) {
     this.workers = workers;
@@ -37,25 +47,52 @@ public final class ListenerManager {
     this.stats = stats;
   }
 
-  /** Adds or changes a listener; completes when it accepts connections with this config. */
+  /** How long connections on a replaced or removed listener version may drain ({@code --drain-time-s}). */
+  public void drainTimeMillis(long millis) {
+    this.drainTimeMillis = millis;
+  }
+
+  /**
+   * Adds or changes a listener; completes when it accepts connections with this config (exceptionally,
+   * without changing anything, when its address cannot be bound).
+   */
   public synchronized CompletableFuture<Void> addOrUpdate(ListenerConfig config) {
     Active active = listeners.get(config.name());
     if (active != null && active.config.address().equals(config.address())) {
+      ListenerVersion old = active.version;
+      ListenerVersion next = new ListenerVersion(config, drain);
       active.config = config;
-      return active.slot.set(config);
+      active.version = next;
+      return active.slot.set(next).thenRun(() -> retire(old));
+    }
+    ListenerVersion version = new ListenerVersion(config, drain);
+    Active fresh = new Active(config, version, new Slot<>(workers.loops(), version));
+    try {
+      bind(fresh);
+    } catch (Exception e) {  // Netty rethrows the bind error unchecked
+      fresh.channels.forEach(Channel::close);
+      version.drain.detach();
+      return CompletableFuture.failedFuture(e);
     }
     if (active != null) {
       remove(config.name());
     }
-    Active fresh = new Active(config, new Slot<>(workers.loops(), config));
-    bind(fresh);
     listeners.put(config.name(), fresh);
     return CompletableFuture.completedFuture(null);
   }
 
+  /** Drains a version no new connection gets any more; closes what is left of it after the drain time. */
+  private void retire(ListenerVersion version) {
+    version.drain.start();
+    drainTimer.schedule(() -> {
+      version.connections.forEach(Channel::close);
+      version.drain.detach();
+    }, drainTimeMillis, TimeUnit.MILLISECONDS);
+  }
+
   private void bind(Active active) {
     ListenerStats listenerStats = new ListenerStats(stats, active.config.statName());
-    ConnectionInitializer initializer = new ConnectionInitializer(active.slot, listenerStats, clusters, drain);
+    ConnectionInitializer initializer = new ConnectionInitializer(active.slot, listenerStats, clusters);
     InetSocketAddress address = active.config.address();
     if (workers.transport().reusePort()) {
       for (EventLoop loop : workers.loops()) {
@@ -91,11 +128,12 @@ public final class ListenerManager {
         .childHandler(initializer);
   }
 
-  /** Stops accepting on a listener (open connections go on and drain). */
+  /** Stops accepting on a listener; its open connections drain and are closed after the drain time. */
   public synchronized void remove(String name) {
     Active active = listeners.remove(name);
     if (active != null) {
       active.channels.forEach(Channel::close);
+      retire(active.version);
     }
   }
 
@@ -120,12 +158,14 @@ public final class ListenerManager {
 
   private static final class Active {
     volatile ListenerConfig config;
-    final Slot<ListenerConfig> slot;
+    ListenerVersion version;
+    final Slot<ListenerVersion> slot;
     final List<Channel> channels = new ArrayList<>();
     InetSocketAddress boundAddress;
 
-    Active(ListenerConfig config, Slot<ListenerConfig> slot) {
+    Active(ListenerConfig config, ListenerVersion version, Slot<ListenerVersion> slot) {
       this.config = config;
+      this.version = version;
       this.slot = slot;
     }
   }

@@ -15,6 +15,7 @@ import dev.remora.proxy.tls.SecretLookup;
 import dev.remora.proxy.tls.TlsContexts;
 import dev.remora.proxy.upstream.ClusterConfig;
 import dev.remora.proxy.upstream.ClusterManager;
+import dev.remora.proxy.xds.RouteConfigs;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -40,7 +41,9 @@ public final class Server implements AutoCloseable {
   private final AccessLogManager accessLogs;
   private final AccessLogFactory accessLogFactory;
   private final long startMillis = System.currentTimeMillis();
+  private final RouteConfigs routeConfigs;
   private volatile ServerState state = ServerState.PRE_INITIALIZING;
+  private volatile DynamicResources dynamic;
   private AdminServer admin;
   private volatile SecretLookup secrets = SecretLookup.none();
 
@@ -51,6 +54,7 @@ public final class Server implements AutoCloseable {
     this.listeners = new ListenerManager(workers, clusters, drain, stats);
     this.accessLogs = new AccessLogManager(concurrency);
     this.accessLogFactory = new AccessLogFactory(accessLogs);
+    this.routeConfigs = new RouteConfigs(workers.loops(), stats);
   }
 
   /** The compiled static part of a bootstrap. */
@@ -111,7 +115,10 @@ public final class Server implements AutoCloseable {
       StaticConfig config = compile(bootstrap, server.compileContext());
       List<CompletableFuture<Void>> ready = new ArrayList<>();
       for (ClusterConfig cluster : config.clusters()) {
-        ready.add(server.clusters.addOrUpdate(cluster));
+        CompletableFuture<Void> warm = server.clusters.addOrUpdate(cluster);
+        if (cluster.type() != Cluster.DiscoveryType.EDS) {
+          ready.add(warm);  // EDS endpoints come once the xDS runtime starts, after this returns
+        }
       }
       // static clusters are ready at once; DNS clusters need their first answer (bounded wait)
       try {
@@ -130,8 +137,16 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  /** What compiling config needs from this server. */
+  /** What compiling config needs from this server (RDS names are registered as static references). */
   public ListenerConfig.Context compileContext() {
+    return compileContext(null);
+  }
+
+  /**
+   * What compiling config needs from this server; the RDS route config names listeners refer to are
+   * added to {@code rdsRefs} (null: referenced by static listeners for good).
+   */
+  public ListenerConfig.Context compileContext(java.util.Set<String> rdsRefs) {
     return new ListenerConfig.Context() {
       @Override
       public Stats stats() {
@@ -146,7 +161,7 @@ public final class Server implements AutoCloseable {
       @Override
       public HttpConnectionManagerConfig.RouteSource rds(HttpConnectionManager.Builder hcm, String fieldPath)
           throws ConfigException {
-        throw new ConfigException(fieldPath, "RDS needs dynamic_resources (an xDS control plane)");
+        return routeConfigs.source(hcm.build(), fieldPath, this, rdsRefs);
       }
 
       @Override
@@ -165,6 +180,15 @@ public final class Server implements AutoCloseable {
   public Stats stats() { return stats; }
   public Drain drain() { return drain; }
   public ClusterManager clusters() { return clusters; }
+  /** RDS route tables by route config name (one slot each, shared by the listeners naming it). */
+  public RouteConfigs routeConfigs() { return routeConfigs; }
+  /** The dynamic resources (xDS, file subscriptions), or null when the bootstrap has none. */
+  public DynamicResources dynamicResources() { return dynamic; }
+
+  /** Installs the dynamic resources (the xDS runtime calls this); they are closed with the server. */
+  public void dynamicResources(DynamicResources resources) {
+    this.dynamic = resources;
+  }
   public ListenerManager listeners() { return listeners; }
   public ServerState state() { return drain.started() ? ServerState.DRAINING : state; }
   public long startMillis() { return startMillis; }
@@ -187,6 +211,10 @@ public final class Server implements AutoCloseable {
 
   @Override
   public void close() {
+    DynamicResources resources = dynamic;
+    if (resources != null) {
+      resources.close();
+    }
     if (admin != null) {
       admin.close();
     }

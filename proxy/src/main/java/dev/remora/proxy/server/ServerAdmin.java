@@ -52,20 +52,33 @@ public final class ServerAdmin implements AdminContext {
   @Override
   public List<Message> configDump() {
     var now = Timestamps.fromMillis(server.startMillis());
+    DynamicResources dynamic = server.dynamicResources();
     ClustersConfigDump.Builder clusters = ClustersConfigDump.newBuilder();
     for (ActiveCluster cluster : server.clusters().clusters()) {
-      clusters.addStaticClusters(ClustersConfigDump.StaticCluster.newBuilder()
-          .setCluster(Any.pack(cluster.config().proto())).setLastUpdated(now));
+      if (dynamic == null || !dynamic.isDynamicCluster(cluster.config().name())) {
+        clusters.addStaticClusters(ClustersConfigDump.StaticCluster.newBuilder()
+            .setCluster(Any.pack(cluster.config().proto())).setLastUpdated(now));
+      }
     }
     ListenersConfigDump.Builder listeners = ListenersConfigDump.newBuilder();
     for (ListenerConfig listener : server.listeners().listeners()) {
-      listeners.addStaticListeners(ListenersConfigDump.StaticListener.newBuilder()
-          .setListener(Any.pack(listener.proto())).setLastUpdated(now));
+      if (dynamic == null || !dynamic.isDynamicListener(listener.name())) {
+        listeners.addStaticListeners(ListenersConfigDump.StaticListener.newBuilder()
+            .setListener(Any.pack(listener.proto())).setLastUpdated(now));
+      }
     }
-    return List.of(
+    if (dynamic != null) {
+      dynamic.dumpClusters(clusters);
+      dynamic.dumpListeners(listeners);
+    }
+    List<Message> dumps = new ArrayList<>(List.of(
         BootstrapConfigDump.newBuilder().setBootstrap(bootstrap).setLastUpdated(now).build(),
         clusters.build(),
-        listeners.build());
+        listeners.build()));
+    if (dynamic != null) {
+      dumps.addAll(dynamic.otherDumps());
+    }
+    return dumps;
   }
 
   @Override

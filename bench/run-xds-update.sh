@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# run-xds-update.sh — xDS update latency and config memory for 1,000 routes and 500 clusters.
+#
+#   bench/run-xds-update.sh                 # workers = CPUs, 200 rounds
+#   WORKERS=4 ROUNDS=500 WARMUP=50 bench/run-xds-update.sh   (warm-up rounds are not measured)
+#
+# Starts java-control-plane and the proxy in one JVM on loopback (dev.remora.proxy.xds.XdsUpdateBench,
+# in the proxy's test sources) and prints, per update type, the time from an ADS response arriving
+# to its change being held by every worker (p50/p90/p99/max) and the heap the config costs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$ROOT"
+./mvnw -B -o -q -pl proxy test-compile
+CP_FILE="$(mktemp)"
+trap 'rm -f "$CP_FILE"' EXIT
+./mvnw -B -o -q -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE"
+exec java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -Dworkers="${WORKERS:-$(nproc)}" -Drounds="${ROUNDS:-200}" -Dwarmup="${WARMUP:-20}" \
+  -cp "proxy/target/test-classes:proxy/target/classes:$(cat "$CP_FILE")" dev.remora.proxy.xds.XdsUpdateBench

@@ -1,0 +1,236 @@
+package dev.remora.proxy.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.remora.proxy.stats.Gauge;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.NettyChannelBuilder;
+import java.net.InetSocketAddress;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one ADS stream to the management server (state-of-the-world or delta). Keeps, per resource type,
+ * what the proxy is subscribed to and what it accepted, so that a new stream after a break resumes
+ * from the last good config; reconnects with jittered exponential backoff. All its work, gRPC
+ * callbacks included, runs on the xDS thread.
+ */
+final class AdsClient implements Subscriptions, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdsClient.class);
+
+  /** Per-type subscription state; survives reconnects. */
+  static final class TypeState {
+    final ResourceType type;
+    boolean subscribed;
+    Set<String> names = new LinkedHashSet<>();
+    /** SotW: the last accepted version_info. */
+    String version = "";
+    String nonce = "";
+    /** Delta: accepted resources and their versions (sent as initial_resource_versions on a new stream). */
+    final Map<String, String> resourceVersions = new LinkedHashMap<>();
+    /** SotW: the version last NACKed, and how often it came back since. */
+    String nackedVersion;
+    int nackRepeats;
+    /** Delta: the names the server has been told on the current stream. */
+    Set<String> sentNames = new LinkedHashSet<>();
+
+    TypeState(ResourceType type) {
+      this.type = type;
+    }
+  }
+
+  /** One stream's protocol: SotW or delta. */
+  interface Stream {
+    /** Sends the type's current interest (first request of the type on this stream, or a change). */
+    void sendInterest(TypeState state);
+
+    void cancel();
+  }
+
+  private final ManagedChannel channel;
+  private final Node node;
+  private final boolean delta;
+  private final ResourceSink sink;
+  private final ScheduledExecutorService xds;
+  private final Gauge connectedState;
+  private final Backoff backoff = new Backoff(500, 30_000);
+  private final Map<ResourceType, TypeState> states = new EnumMap<>(ResourceType.class);
+  private Stream stream;
+  private boolean closed;
+
+  AdsClient(InetSocketAddress target, Node node, boolean delta, ResourceSink sink, ScheduledExecutorService xds,
+      Gauge connectedState) {
+    this.node = node;
+    this.delta = delta;
+    this.sink = sink;
+    this.xds = xds;
+    this.connectedState = connectedState;
+    for (ResourceType type : ResourceType.values()) {
+      states.put(type, new TypeState(type));
+    }
+    this.channel = NettyChannelBuilder.forAddress(target.getHostString(), target.getPort())
+        .usePlaintext()
+        .executor(xds)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .maxInboundMessageSize(64 * 1024 * 1024)
+        .build();
+  }
+
+  /** Opens the stream; call on the xDS thread. */
+  void start() {
+    connect();
+  }
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    Channel intercepted = io.grpc.ClientInterceptors.intercept(channel, new ConnectedInterceptor());
+    var stub = AggregatedDiscoveryServiceGrpc.newStub(intercepted);
+    stream = delta ? new DeltaAdsStream(stub, node, this) : new SotwAdsStream(stub, node, this);
+    for (ResourceType type : ResourceType.values()) {
+      TypeState state = states.get(type);
+      state.nonce = "";
+      state.sentNames = new LinkedHashSet<>();
+      if (state.subscribed) {
+        stream.sendInterest(state);
+      }
+    }
+  }
+
+  /** Called by a stream when it ends; schedules the next one. */
+  void onStreamClosed(Stream which, Throwable error) {
+    if (which != stream || closed) {
+      return;
+    }
+    connectedState.set(0);
+    sink.streamFailed();
+    long wait = backoff.next();
+    log.warn("xDS stream to the management server closed ({}); retrying in {} ms",
+        error == null ? "by the server" : error.getMessage(), wait);
+    stream = null;
+    xds.schedule(this::connect, wait, TimeUnit.MILLISECONDS);
+  }
+
+  /** Called by a stream for each decoded response: applies it; returns the rejected resources (name to reason). */
+  Map<String, String> onResponse(TypeState state, String version, Map<String, ResourceSink.Resource> resources,
+      Set<String> removed, Map<String, String> decodeErrors, long arrivedNanos) {
+    backoff.reset();
+    sink.arrived(arrivedNanos);
+    connectedState.set(1);
+    boolean sotw = !delta && state.type.wildcard();
+    Map<String, String> errors = new LinkedHashMap<>(decodeErrors);
+    errors.putAll(sink.apply(state.type, version, java.util.List.copyOf(resources.values()), removed, sotw));
+    if (!errors.isEmpty()) {
+      log.warn("rejected {} update {}: {}", state.type, version, detail(errors));
+    }
+    return errors;
+  }
+
+  /** The NACK's error_detail message: each rejected resource with its reason; null when none. */
+  static String detail(Map<String, String> errors) {
+    if (errors.isEmpty()) {
+      return null;
+    }
+    StringJoiner detail = new StringJoiner("; ");
+    errors.forEach((name, reason) -> detail.add(name + ": " + reason));
+    return detail.toString();
+  }
+
+  void schedule(Runnable task, long millis) {
+    xds.schedule(task, millis, TimeUnit.MILLISECONDS);
+  }
+
+  TypeState state(String typeUrl) {
+    ResourceType type = ResourceType.of(typeUrl);
+    return type == null ? null : states.get(type);
+  }
+
+  /** Unpacks one resource, checking its type. */
+  static Message unpack(ResourceType type, Any any) throws InvalidProtocolBufferException {
+    if (!any.getTypeUrl().equals(type.typeUrl())) {
+      throw new InvalidProtocolBufferException("resource of type " + any.getTypeUrl() + " in a " + type.typeUrl() + " response");
+    }
+    return any.unpack(type.messageClass());
+  }
+
+  static String nameOf(Message message) {
+    var field = message.getDescriptorForType().findFieldByName(
+        message instanceof io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment ? "cluster_name" : "name");
+    return (String) message.getField(field);
+  }
+
+  @Override
+  public void interest(ResourceType type, Set<String> names) {
+    TypeState state = states.get(type);
+    Set<String> next = new LinkedHashSet<>(names);
+    if (state.subscribed ? state.names.equals(next) : next.isEmpty()) {
+      return;  // unchanged; or nothing wanted yet (a first request without names would mean "everything")
+    }
+    state.names = next;
+    state.subscribed = true;
+    state.resourceVersions.keySet().retainAll(next);
+    if (stream != null) {
+      stream.sendInterest(state);
+    }
+  }
+
+  @Override
+  public void subscribeAll(ResourceType type) {
+    TypeState state = states.get(type);
+    if (state.subscribed) {
+      return;
+    }
+    state.subscribed = true;
+    if (stream != null) {
+      stream.sendInterest(state);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (stream != null) {
+      stream.cancel();
+    }
+    channel.shutdownNow();
+  }
+
+  /** Sets {@code control_plane.connected_state} once the server answers the stream with headers. */
+  private final class ConnectedInterceptor implements ClientInterceptor {
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onHeaders(Metadata h) {
+              connectedState.set(1);
+              super.onHeaders(h);
+            }
+          }, headers);
+        }
+      };
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.remora.proxy.xds;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Delta (incremental) ADS: the proxy subscribes and unsubscribes names, responses carry changed
+ * resources (each with its own version) and removed names; a new stream tells the server which
+ * versions the proxy already has (initial_resource_versions), so nothing is resent needlessly.
+ */
+final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDiscoveryResponse> {
+  private final AdsClient client;
+  private final Node node;
+  private final StreamObserver<DeltaDiscoveryRequest> requests;
+  private final Set<String> typesStarted = new LinkedHashSet<>();
+  private boolean nodeSent;
+
+  DeltaAdsStream(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node, AdsClient client) {
+    this.client = client;
+    this.node = node;
+    this.requests = stub.deltaAggregatedResources(this);
+  }
+
+  @Override
+  public void sendInterest(AdsClient.TypeState state) {
+    DeltaDiscoveryRequest.Builder request = DeltaDiscoveryRequest.newBuilder().setTypeUrl(state.type.typeUrl());
+    if (typesStarted.add(state.type.typeUrl())) {
+      request.putAllInitialResourceVersions(state.resourceVersions);
+      if (!state.type.wildcard()) {
+        request.addAllResourceNamesSubscribe(state.names);
+      }
+    } else if (!state.type.wildcard()) {
+      for (String name : state.names) {
+        if (!state.sentNames.contains(name)) {
+          request.addResourceNamesSubscribe(name);
+        }
+      }
+      for (String name : state.sentNames) {
+        if (!state.names.contains(name)) {
+          request.addResourceNamesUnsubscribe(name);
+        }
+      }
+      if (request.getResourceNamesSubscribeCount() == 0 && request.getResourceNamesUnsubscribeCount() == 0) {
+        return;
+      }
+    }
+    state.sentNames = new LinkedHashSet<>(state.names);
+    send(request);
+  }
+
+  private void send(DeltaDiscoveryRequest.Builder request) {
+    if (!nodeSent) {
+      request.setNode(node);
+      nodeSent = true;
+    }
+    requests.onNext(request.build());
+  }
+
+  @Override
+  public void onNext(DeltaDiscoveryResponse response) {
+    long arrived = System.nanoTime();
+    AdsClient.TypeState state = client.state(response.getTypeUrl());
+    if (state == null) {
+      return;
+    }
+    state.nonce = response.getNonce();
+    Map<String, ResourceSink.Resource> resources = new LinkedHashMap<>();
+    Map<String, String> errors = new LinkedHashMap<>();
+    for (Resource resource : response.getResourcesList()) {
+      try {
+        Message message = AdsClient.unpack(state.type, resource.getResource());
+        String name = resource.getName().isEmpty() ? AdsClient.nameOf(message) : resource.getName();
+        if (resources.putIfAbsent(name, new ResourceSink.Resource(name, resource.getVersion(), message)) != null) {
+          errors.put(name, "duplicate resource name in one response");
+        }
+      } catch (InvalidProtocolBufferException e) {
+        errors.put(resource.getName(), e.getMessage());
+      }
+    }
+    Set<String> removed = new LinkedHashSet<>(response.getRemovedResourcesList());
+    Map<String, String> rejected = client.onResponse(state, response.getSystemVersionInfo(), resources, removed, errors, arrived);
+    String nack = AdsClient.detail(rejected);
+    for (ResourceSink.Resource resource : resources.values()) {
+      if (!rejected.containsKey(resource.name())) {
+        state.resourceVersions.put(resource.name(), resource.version());
+      }
+    }
+    state.resourceVersions.keySet().removeAll(removed);
+    DeltaDiscoveryRequest.Builder ack = DeltaDiscoveryRequest.newBuilder()
+        .setTypeUrl(state.type.typeUrl())
+        .setResponseNonce(response.getNonce());
+    if (nack != null) {
+      ack.setErrorDetail(Status.newBuilder().setCode(io.grpc.Status.Code.INVALID_ARGUMENT.value()).setMessage(nack));
+    }
+    send(ack);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    client.onStreamClosed(this, t);
+  }
+
+  @Override
+  public void onCompleted() {
+    client.onStreamClosed(this, null);
+  }
+
+  @Override
+  public void cancel() {
+    requests.onError(io.grpc.Status.CANCELLED.withDescription("proxy shutting down").asRuntimeException());
+  }
+}

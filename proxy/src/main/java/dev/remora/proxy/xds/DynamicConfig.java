@@ -1,0 +1,667 @@
+package dev.remora.proxy.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.Timestamps;
+import dev.remora.proxy.config.ConfigException;
+import dev.remora.proxy.config.SupportedFields;
+import dev.remora.proxy.listener.ListenerConfig;
+import dev.remora.proxy.server.DynamicResources;
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.upstream.ClusterConfig;
+import dev.remora.proxy.upstream.Host;
+import dev.remora.proxy.upstream.LoadAssignments;
+import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
+import io.envoyproxy.envoy.admin.v3.EndpointsConfigDump;
+import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
+import io.envoyproxy.envoy.admin.v3.UpdateFailureState;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies xDS updates to the running server, on the xDS thread: compiles each resource (a bad one is
+ * rejected alone and its previous version keeps serving), warms new clusters until their endpoints
+ * arrive and new listeners until their routes arrive, and keeps the RDS/EDS subscriptions to exactly
+ * the names in use. Unchanged resources (SotW resends everything) are left alone.
+ */
+final class DynamicConfig implements ResourceSink, DynamicResources {
+  private static final Logger log = LoggerFactory.getLogger(DynamicConfig.class);
+
+  /** A cluster from CDS, active or warming. */
+  private static final class DynCluster {
+    final Cluster proto;
+    final ClusterConfig config;
+    final String version;
+    final long lastUpdated = System.currentTimeMillis();
+    final String edsService;  // null unless type EDS
+    final SubscriptionStats edsStats;
+    ScheduledFuture<?> timeout;
+    /** Completes once the workers have its first hosts. */
+    CompletableFuture<Void> warm;
+
+    DynCluster(Cluster proto, ClusterConfig config, String version, String edsService, SubscriptionStats edsStats) {
+      this.proto = proto;
+      this.config = config;
+      this.version = version;
+      this.edsService = edsService;
+      this.edsStats = edsStats;
+    }
+  }
+
+  /** A listener from LDS, active or warming. */
+  private static final class DynListener {
+    final Listener proto;
+    final ListenerConfig config;
+    final String version;
+    final long lastUpdated = System.currentTimeMillis();
+    final Set<String> routeNames;
+    ScheduledFuture<?> timeout;
+
+    DynListener(Listener proto, ListenerConfig config, String version, Set<String> routeNames) {
+      this.proto = proto;
+      this.config = config;
+      this.version = version;
+      this.routeNames = routeNames;
+    }
+  }
+
+  /** The endpoints of one EDS service name. */
+  private record Endpoints(ClusterLoadAssignment proto, List<Host> hosts, String version, long lastUpdated) {
+  }
+
+  private record Failure(Message proto, String details, long at) {
+  }
+
+  private final Server server;
+  private final ScheduledExecutorService xds;
+  private final RouteConfigs routes;
+  private final Set<String> staticClusters = new HashSet<>();
+  private final Set<String> staticListeners = new HashSet<>();
+  private final Map<String, String> staticEdsServices = new LinkedHashMap<>();
+  private final Set<String> staticEdsFromAds = new LinkedHashSet<>();
+  private final Map<String, DynCluster> activeClusters = new LinkedHashMap<>();
+  private final Map<String, DynCluster> warmingClusters = new LinkedHashMap<>();
+  private final Map<String, Endpoints> endpoints = new LinkedHashMap<>();
+  private final Map<String, DynListener> activeListeners = new LinkedHashMap<>();
+  private final Map<String, DynListener> warmingListeners = new LinkedHashMap<>();
+  private final Map<String, Failure> listenerErrors = new LinkedHashMap<>();
+  private final SubscriptionStats cds;
+  private final SubscriptionStats lds;
+  private String cdsVersion = "";
+  private String ldsVersion = "";
+  private Subscriptions ads;
+  private FileSubscriptions files;
+  private Runnable onClose = () -> { };
+  /** What the update being applied posted to the workers; with its arrival time, for the observer. */
+  private final List<CompletableFuture<?>> published = new ArrayList<>();
+  private long arrivedNanos;
+  private volatile UpdateObserver observer;
+
+  DynamicConfig(Server server, Bootstrap bootstrap, ScheduledExecutorService xds) {
+    this.server = server;
+    this.xds = xds;
+    this.routes = server.routeConfigs();
+    this.cds = new SubscriptionStats(server.stats(), "cluster_manager.cds.");
+    this.lds = new SubscriptionStats(server.stats(), "listener_manager.lds.");
+    for (Cluster cluster : bootstrap.getStaticResources().getClustersList()) {
+      staticClusters.add(cluster.getName());
+      if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+        staticEdsServices.put(cluster.getName(), edsServiceOf(cluster));
+      }
+    }
+    for (ListenerConfig listener : server.listeners().listeners()) {
+      staticListeners.add(listener.name());
+    }
+  }
+
+  void subscriptions(Subscriptions ads, FileSubscriptions files, Runnable onClose) {
+    this.ads = ads;
+    this.files = files;
+    this.onClose = onClose;
+  }
+
+  private static String edsServiceOf(Cluster cluster) {
+    String service = cluster.getEdsClusterConfig().getServiceName();
+    return service.isEmpty() ? cluster.getName() : service;
+  }
+
+  @Override
+  public void arrived(long nanoTime) {
+    arrivedNanos = nanoTime;
+  }
+
+  /** Told each time an update has reached every worker (the update-latency benchmark uses it). */
+  void observer(UpdateObserver observer) {
+    this.observer = observer;
+  }
+
+  @Override
+  public Map<String, String> apply(ResourceType type, String version, List<Resource> resources, Set<String> removed,
+      boolean stateOfTheWorld) {
+    published.clear();
+    Map<String, String> errors = switch (type) {
+      case CLUSTER -> applyClusters(version, resources, removed, stateOfTheWorld);
+      case ENDPOINT -> applyEndpoints(resources, removed);
+      case LISTENER -> applyListeners(version, resources, removed, stateOfTheWorld);
+      case ROUTE -> applyRoutes(version, resources);
+      case SECRET -> Map.of();  // nothing refers to secrets yet: accepted and ignored
+    };
+    UpdateObserver watching = observer;
+    if (watching != null && !published.isEmpty()) {
+      long arrived = arrivedNanos;
+      CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+          .thenRun(() -> watching.applied(type, arrived, System.nanoTime()));
+    }
+    return errors;
+  }
+
+  @Override
+  public void streamFailed() {
+    cds.updateFailure.inc();
+    lds.updateFailure.inc();
+  }
+
+  // ---- CDS ----
+
+  private Map<String, String> applyClusters(String version, List<Resource> resources, Set<String> removed, boolean sotw) {
+    cds.updateAttempt.inc();
+    Map<String, String> errors = new LinkedHashMap<>();
+    Set<String> seen = new HashSet<>();
+    boolean changed = false;
+    for (Resource resource : resources) {
+      String name = resource.name();
+      seen.add(name);
+      Cluster proto = (Cluster) resource.message();
+      if (staticClusters.contains(name)) {
+        errors.put(name, "cluster '" + name + "' is a static cluster and cannot be changed by CDS");
+        continue;
+      }
+      DynCluster existing = warmingClusters.containsKey(name) ? warmingClusters.get(name) : activeClusters.get(name);
+      if (existing != null && existing.proto.equals(proto)) {
+        continue;
+      }
+      ClusterConfig config;
+      String service = null;
+      try {
+        SupportedFields.defaults().check(proto);
+        config = ClusterConfig.compile(proto, server.stats());
+        if (proto.getType() == Cluster.DiscoveryType.EDS) {
+          RouteConfigs.Source source = RouteConfigs.sourceOf(proto.getEdsClusterConfig().getEdsConfig(),
+              "eds_cluster_config.eds_config");
+          checkSource(source, "eds_cluster_config.eds_config");
+          service = edsServiceOf(proto);
+        }
+      } catch (ConfigException e) {
+        errors.put(name, e.getMessage());
+        continue;
+      }
+      changed = true;
+      DynCluster cluster = new DynCluster(proto, config, resource.version(), service,
+          service == null ? null : new SubscriptionStats(server.stats(), "cluster." + name + "."));
+      cancelWarming(warmingClusters.remove(name));
+      Endpoints known = service == null ? null : endpoints.get(service);
+      if (service == null || known != null) {
+        activate(cluster, known == null ? null : known.hosts());
+      } else {
+        warmingClusters.put(name, cluster);
+        long timeout = timeoutOf(proto.getEdsClusterConfig().getEdsConfig());
+        if (timeout > 0) {
+          cluster.timeout = xds.schedule(() -> warmingTimedOut(cluster), timeout, TimeUnit.MILLISECONDS);
+        }
+      }
+    }
+    Set<String> gone = new LinkedHashSet<>(removed);
+    if (sotw) {
+      gone.addAll(activeClusters.keySet());
+      gone.addAll(warmingClusters.keySet());
+      gone.removeAll(seen);
+    }
+    for (String name : gone) {
+      cancelWarming(warmingClusters.remove(name));
+      if (activeClusters.remove(name) != null) {
+        server.clusters().remove(name);
+        changed = true;
+      }
+    }
+    updateEndpointInterest();
+    if (errors.isEmpty()) {
+      cdsVersion = version;
+      cds.accepted(version, changed);
+    } else {
+      cds.updateRejected.inc();
+    }
+    return errors;
+  }
+
+  private static long timeoutOf(io.envoyproxy.envoy.config.core.v3.ConfigSource source) {
+    return source.hasInitialFetchTimeout() ? com.google.protobuf.util.Durations.toMillis(source.getInitialFetchTimeout()) : 15_000;
+  }
+
+  private void checkSource(RouteConfigs.Source source, String fieldPath) throws ConfigException {
+    if (source.ads() && ads == null) {
+      throw new ConfigException(fieldPath + ".ads", "needs dynamic_resources.ads_config");
+    }
+  }
+
+  private void activate(DynCluster cluster, List<Host> hosts) {
+    String name = cluster.config.name();
+    warmingClusters.remove(name);
+    cancelWarming(cluster);
+    activeClusters.put(name, cluster);
+    cluster.warm = server.clusters().addOrUpdate(cluster.config);
+    published.add(cluster.warm);
+    if (hosts != null) {
+      published.add(server.clusters().updateEndpoints(name, hosts));
+    }
+    cluster.warm.whenComplete((v, e) -> xds.execute(this::clusterWarmed));
+  }
+
+  private void warmingTimedOut(DynCluster cluster) {
+    if (warmingClusters.get(cluster.config.name()) == cluster) {
+      log.warn("cluster {}: no endpoints within the initial fetch timeout; using it without hosts", cluster.config.name());
+      cluster.edsStats.initFetchTimeout.inc();
+      activate(cluster, null);
+      cluster.warm = CompletableFuture.completedFuture(null);  // warm without hosts, as Envoy: routes may use it
+      clusterWarmed();
+    }
+  }
+
+  private static void cancelWarming(Object warming) {
+    ScheduledFuture<?> timeout = warming instanceof DynCluster c ? c.timeout : warming instanceof DynListener l ? l.timeout : null;
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
+  }
+
+  private void updateEndpointInterest() {
+    Set<String> adsNames = new LinkedHashSet<>();
+    List<String> inUse = new ArrayList<>();
+    List<Cluster> all = new ArrayList<>();
+    activeClusters.values().forEach(c -> all.add(c.proto));
+    warmingClusters.values().forEach(c -> all.add(c.proto));
+    for (Cluster cluster : all) {
+      if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+        inUse.add(edsServiceOf(cluster));
+        follow(cluster.getEdsClusterConfig().getEdsConfig(), edsServiceOf(cluster), adsNames, ResourceType.ENDPOINT);
+      }
+    }
+    staticEdsServices.values().forEach(inUse::add);
+    endpoints.keySet().retainAll(inUse);
+    adsNames.addAll(staticEdsFromAds);
+    if (ads != null) {
+      ads.interest(ResourceType.ENDPOINT, adsNames);
+    }
+  }
+
+  /** Subscribes a by-name resource where its config source says: the ADS stream or a watched file. */
+  private void follow(io.envoyproxy.envoy.config.core.v3.ConfigSource source, String name, Set<String> adsNames,
+      ResourceType type) {
+    try {
+      RouteConfigs.Source from = RouteConfigs.sourceOf(source, "");
+      if (from.ads()) {
+        adsNames.add(name);
+      } else {
+        files.watch(from.path(), type);
+      }
+    } catch (ConfigException e) {
+      // checked when the resource was compiled
+    }
+  }
+
+  /** Subscribes the static EDS clusters' endpoints (called once at start). */
+  void followStaticClusters(Bootstrap bootstrap) {
+    for (Cluster cluster : bootstrap.getStaticResources().getClustersList()) {
+      if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+        follow(cluster.getEdsClusterConfig().getEdsConfig(), edsServiceOf(cluster), staticEdsFromAds, ResourceType.ENDPOINT);
+      }
+    }
+    updateEndpointInterest();
+  }
+
+  // ---- EDS ----
+
+  private Map<String, String> applyEndpoints(List<Resource> resources, Set<String> removed) {
+    Map<String, String> errors = new LinkedHashMap<>();
+    for (Resource resource : resources) {
+      String service = resource.name();
+      List<DynCluster> users = usersOf(service);
+      List<String> staticUsers = new ArrayList<>();
+      staticEdsServices.forEach((cluster, s) -> {
+        if (s.equals(service)) {
+          staticUsers.add(cluster);
+        }
+      });
+      if (users.isEmpty() && staticUsers.isEmpty()) {
+        continue;  // nobody uses it (any more)
+      }
+      users.forEach(c -> c.edsStats.updateAttempt.inc());
+      ClusterLoadAssignment cla = (ClusterLoadAssignment) resource.message();
+      Endpoints old = endpoints.get(service);
+      if (old != null && old.proto.equals(cla)) {
+        users.forEach(c -> c.edsStats.accepted(resource.version(), false));
+        continue;
+      }
+      List<Host> hosts;
+      try {
+        SupportedFields.defaults().check(cla);
+        hosts = LoadAssignments.hosts(cla, "");
+      } catch (ConfigException e) {
+        users.forEach(c -> c.edsStats.updateRejected.inc());
+        errors.put(service, e.getMessage());
+        continue;
+      }
+      endpoints.put(service, new Endpoints(cla, hosts, resource.version(), System.currentTimeMillis()));
+      for (DynCluster cluster : users) {
+        cluster.edsStats.accepted(resource.version(), true);
+        if (hosts.isEmpty()) {
+          cluster.edsStats.updateEmpty.inc();
+        }
+        if (warmingClusters.get(cluster.config.name()) == cluster) {
+          activate(cluster, hosts);
+        } else {
+          published.add(server.clusters().updateEndpoints(cluster.config.name(), hosts));
+        }
+      }
+      for (String cluster : staticUsers) {
+        published.add(server.clusters().updateEndpoints(cluster, hosts));
+      }
+    }
+    for (String service : removed) {
+      if (endpoints.remove(service) != null) {
+        for (DynCluster cluster : usersOf(service)) {
+          if (activeClusters.get(cluster.config.name()) == cluster) {
+            server.clusters().updateEndpoints(cluster.config.name(), List.of());
+          }
+        }
+      }
+    }
+    return errors;
+  }
+
+  private List<DynCluster> usersOf(String service) {
+    List<DynCluster> users = new ArrayList<>();
+    for (DynCluster c : activeClusters.values()) {
+      if (service.equals(c.edsService) && !warmingClusters.containsKey(c.config.name())) {
+        users.add(c);
+      }
+    }
+    for (DynCluster c : warmingClusters.values()) {
+      if (service.equals(c.edsService)) {
+        users.add(c);
+      }
+    }
+    return users;
+  }
+
+  // ---- LDS ----
+
+  private Map<String, String> applyListeners(String version, List<Resource> resources, Set<String> removed, boolean sotw) {
+    lds.updateAttempt.inc();
+    Map<String, String> errors = new LinkedHashMap<>();
+    Set<String> seen = new HashSet<>();
+    boolean changed = false;
+    for (Resource resource : resources) {
+      String name = resource.name();
+      seen.add(name);
+      Listener proto = (Listener) resource.message();
+      if (staticListeners.contains(name)) {
+        errors.put(name, "listener '" + name + "' is a static listener and cannot be changed by LDS");
+        continue;
+      }
+      DynListener existing = warmingListeners.containsKey(name) ? warmingListeners.get(name) : activeListeners.get(name);
+      if (existing != null && existing.proto.equals(proto)) {
+        continue;
+      }
+      Set<String> refs = new LinkedHashSet<>();
+      ListenerConfig config;
+      try {
+        SupportedFields.defaults().check(proto);
+        config = ListenerConfig.compile(proto, server.compileContext(refs));
+        for (var e : routes.sources().entrySet()) {
+          if (refs.contains(e.getKey())) {
+            checkSource(e.getValue(), "rds.config_source");
+          }
+        }
+      } catch (ConfigException e) {
+        errors.put(name, e.getMessage());
+        listenerErrors.put(name, new Failure(proto, e.getMessage(), System.currentTimeMillis()));
+        continue;
+      }
+      listenerErrors.remove(name);
+      changed = true;
+      DynListener listener = new DynListener(proto, config, resource.version(), refs);
+      cancelWarming(warmingListeners.remove(name));
+      if (routes.allReceived(refs)) {
+        String failure = activate(listener);
+        if (failure != null) {
+          errors.put(name, failure);
+        }
+      } else {
+        warmingListeners.put(name, listener);
+        long timeout = 0;
+        for (String route : refs) {
+          RouteConfigs.Entry entry = routes.entry(route);
+          timeout = Math.max(timeout, entry == null ? 15_000 : entry.from.initialFetchTimeoutMillis());
+        }
+        if (timeout > 0) {
+          listener.timeout = xds.schedule(() -> listenerTimedOut(listener), timeout, TimeUnit.MILLISECONDS);
+        }
+      }
+    }
+    Set<String> gone = new LinkedHashSet<>(removed);
+    if (sotw) {
+      gone.addAll(activeListeners.keySet());
+      gone.addAll(warmingListeners.keySet());
+      gone.removeAll(seen);
+    }
+    for (String name : gone) {
+      cancelWarming(warmingListeners.remove(name));
+      listenerErrors.remove(name);
+      if (activeListeners.remove(name) != null) {
+        server.listeners().remove(name);
+        changed = true;
+      }
+    }
+    updateRouteInterest();
+    if (errors.isEmpty()) {
+      ldsVersion = version;
+      lds.accepted(version, changed);
+    } else {
+      lds.updateRejected.inc();
+    }
+    return errors;
+  }
+
+  /** Puts a warm listener in service; returns why it could not be (its address cannot be bound), or null. */
+  private String activate(DynListener listener) {
+    String name = listener.config.name();
+    warmingListeners.remove(name);
+    cancelWarming(listener);
+    var done = server.listeners().addOrUpdate(listener.config);
+    published.add(done);
+    if (done.isCompletedExceptionally()) {
+      String reason = "cannot bind " + listener.config.address() + ": " + done.handle((v, e) -> e.getMessage()).join();
+      log.warn("listener {}: {}", name, reason);
+      listenerErrors.put(name, new Failure(listener.proto, reason, System.currentTimeMillis()));
+      return reason;
+    }
+    activeListeners.put(name, listener);
+    return null;
+  }
+
+  private void listenerTimedOut(DynListener listener) {
+    if (warmingListeners.get(listener.config.name()) == listener) {
+      log.warn("listener {}: routes did not arrive within the initial fetch timeout; serving without them", listener.config.name());
+      activate(listener);
+    }
+  }
+
+  private void updateRouteInterest() {
+    Set<String> referenced = new LinkedHashSet<>(routes.staticRefs());
+    activeListeners.values().forEach(l -> referenced.addAll(l.routeNames));
+    warmingListeners.values().forEach(l -> referenced.addAll(l.routeNames));
+    routes.retain(referenced);
+    Set<String> adsNames = new LinkedHashSet<>();
+    for (var e : routes.sources().entrySet()) {
+      if (e.getValue().ads()) {
+        adsNames.add(e.getKey());
+      } else {
+        files.watch(e.getValue().path(), ResourceType.ROUTE);
+      }
+    }
+    if (ads != null) {
+      ads.interest(ResourceType.ROUTE, adsNames);
+    }
+  }
+
+  /** Subscribes the routes static listeners refer to (called once at start). */
+  void followStaticRoutes() {
+    updateRouteInterest();
+  }
+
+  // ---- RDS ----
+
+  private Map<String, String> applyRoutes(String version, List<Resource> resources) {
+    Map<String, String> errors = routes.apply(version, resources, published, this::clusterWarming);
+    activateWarmListeners();
+    return errors;
+  }
+
+  private void activateWarmListeners() {
+    for (DynListener listener : List.copyOf(warmingListeners.values())) {
+      if (routes.allReceived(listener.routeNames)) {
+        activate(listener);
+      }
+    }
+  }
+
+  /**
+   * Whether routes to a cluster must wait (make-before-break): it is warming (EDS not yet here), or
+   * active but its first hosts have not reached the workers yet (DNS).
+   */
+  private boolean clusterWarming(String name) {
+    if (warmingClusters.containsKey(name)) {
+      return true;
+    }
+    DynCluster active = activeClusters.get(name);
+    return active != null && active.warm != null && !active.warm.isDone();
+  }
+
+  /** A cluster became warm: route versions held for it go out, and listeners waiting for those. */
+  private void clusterWarmed() {
+    routes.release(this::clusterWarming, published);
+    activateWarmListeners();
+  }
+
+  // ---- DynamicResources (admin thread: hop to the xDS thread for a consistent view) ----
+
+  private <T> T onXds(java.util.concurrent.Callable<T> task) {
+    try {
+      return xds.submit(task).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("the xDS thread did not answer: " + e, e);
+    }
+  }
+
+  @Override
+  public boolean isDynamicCluster(String name) {
+    return onXds(() -> activeClusters.containsKey(name));
+  }
+
+  @Override
+  public boolean isDynamicListener(String name) {
+    return onXds(() -> activeListeners.containsKey(name));
+  }
+
+  @Override
+  public void dumpClusters(ClustersConfigDump.Builder dump) {
+    onXds(() -> {
+      dump.setVersionInfo(cdsVersion);
+      for (DynCluster c : activeClusters.values()) {
+        dump.addDynamicActiveClusters(dynamicCluster(c));
+      }
+      for (DynCluster c : warmingClusters.values()) {
+        dump.addDynamicWarmingClusters(dynamicCluster(c));
+      }
+      return null;
+    });
+  }
+
+  private static ClustersConfigDump.DynamicCluster dynamicCluster(DynCluster c) {
+    return ClustersConfigDump.DynamicCluster.newBuilder().setVersionInfo(c.version).setCluster(Any.pack(c.proto))
+        .setLastUpdated(Timestamps.fromMillis(c.lastUpdated)).build();
+  }
+
+  @Override
+  public void dumpListeners(ListenersConfigDump.Builder dump) {
+    onXds(() -> {
+      dump.setVersionInfo(ldsVersion);
+      Set<String> names = new LinkedHashSet<>(activeListeners.keySet());
+      names.addAll(warmingListeners.keySet());
+      names.addAll(listenerErrors.keySet());
+      for (String name : names) {
+        ListenersConfigDump.DynamicListener.Builder d = ListenersConfigDump.DynamicListener.newBuilder().setName(name);
+        DynListener active = activeListeners.get(name);
+        if (active != null) {
+          d.setActiveState(listenerState(active));
+        }
+        DynListener warming = warmingListeners.get(name);
+        if (warming != null) {
+          d.setWarmingState(listenerState(warming));
+        }
+        Failure failure = listenerErrors.get(name);
+        if (failure != null) {
+          d.setErrorState(UpdateFailureState.newBuilder().setFailedConfiguration(Any.pack(failure.proto()))
+              .setLastUpdateAttempt(Timestamps.fromMillis(failure.at())).setDetails(failure.details()));
+        }
+        dump.addDynamicListeners(d);
+      }
+      return null;
+    });
+  }
+
+  private static ListenersConfigDump.DynamicListenerState listenerState(DynListener l) {
+    return ListenersConfigDump.DynamicListenerState.newBuilder().setVersionInfo(l.version).setListener(Any.pack(l.proto))
+        .setLastUpdated(Timestamps.fromMillis(l.lastUpdated)).build();
+  }
+
+  @Override
+  public List<Message> otherDumps() {
+    return onXds(() -> {
+      EndpointsConfigDump.Builder eds = EndpointsConfigDump.newBuilder();
+      endpoints.forEach((service, e) -> eds.addDynamicEndpointConfigs(EndpointsConfigDump.DynamicEndpointConfig.newBuilder()
+          .setVersionInfo(e.version()).setEndpointConfig(Any.pack(e.proto()))
+          .setLastUpdated(Timestamps.fromMillis(e.lastUpdated()))));
+      return List.of(routes.dump(), eds.build());
+    });
+  }
+
+  /** For tests and the admin: names of the listeners waiting for their routes. */
+  Set<String> warmingListenerNames() {
+    return onXds(() -> Set.copyOf(warmingListeners.keySet()));
+  }
+
+  Set<String> warmingClusterNames() {
+    return onXds(() -> Set.copyOf(warmingClusters.keySet()));
+  }
+
+  @Override
+  public void close() {
+    onClose.run();
+  }
+}

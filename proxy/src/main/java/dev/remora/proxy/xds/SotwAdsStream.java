@@ -1,0 +1,123 @@
+package dev.remora.proxy.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * State-of-the-world ADS: every response carries all subscribed resources of its type; the proxy
+ * ACKs with the response's version_info and nonce, or NACKs with the last accepted version_info,
+ * the nonce and an error_detail.
+ */
+final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryResponse> {
+  private final AdsClient client;
+  private final Node node;
+  private final StreamObserver<DiscoveryRequest> requests;
+  private boolean nodeSent;
+  private volatile boolean cancelled;
+
+  SotwAdsStream(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node, AdsClient client) {
+    this.client = client;
+    this.node = node;
+    this.requests = stub.streamAggregatedResources(this);
+  }
+
+  @Override
+  public void sendInterest(AdsClient.TypeState state) {
+    send(state, null);
+  }
+
+  private void send(AdsClient.TypeState state, String errorDetail) {
+    DiscoveryRequest.Builder request = DiscoveryRequest.newBuilder()
+        .setTypeUrl(state.type.typeUrl())
+        .setVersionInfo(state.version)
+        .setResponseNonce(state.nonce);
+    if (!state.type.wildcard()) {
+      request.addAllResourceNames(state.names);
+    }
+    if (!nodeSent) {
+      request.setNode(node);
+      nodeSent = true;
+    }
+    if (errorDetail != null) {
+      request.setErrorDetail(Status.newBuilder().setCode(io.grpc.Status.Code.INVALID_ARGUMENT.value()).setMessage(errorDetail));
+    }
+    requests.onNext(request.build());
+  }
+
+  @Override
+  public void onNext(DiscoveryResponse response) {
+    long arrived = System.nanoTime();
+    AdsClient.TypeState state = client.state(response.getTypeUrl());
+    if (state == null) {
+      return;  // a type the proxy never asked for
+    }
+    state.nonce = response.getNonce();
+    Map<String, ResourceSink.Resource> resources = new LinkedHashMap<>();
+    Map<String, String> errors = new LinkedHashMap<>();
+    for (int i = 0; i < response.getResourcesCount(); i++) {
+      Any any = response.getResources(i);
+      try {
+        if (any.getTypeUrl().equals("type.googleapis.com/envoy.service.discovery.v3.Resource")) {
+          any = any.unpack(io.envoyproxy.envoy.service.discovery.v3.Resource.class).getResource();
+        }
+        Message message = AdsClient.unpack(state.type, any);
+        String name = AdsClient.nameOf(message);
+        if (resources.putIfAbsent(name, new ResourceSink.Resource(name, response.getVersionInfo(), message)) != null) {
+          errors.put(name, "duplicate resource name in one response");
+        }
+      } catch (InvalidProtocolBufferException e) {
+        errors.put("resources[" + i + "]", e.getMessage());
+      }
+    }
+    String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors, arrived));
+    if (nack == null) {
+      state.version = response.getVersionInfo();
+      state.nackRepeats = 0;
+      send(state, null);
+      return;
+    }
+    // A snapshot cache answers a NACK (which names an older version) by resending the same response at
+    // once; NACKing the same version again only after a growing pause keeps that loop from spinning.
+    if (response.getVersionInfo().equals(state.nackedVersion)) {
+      long pause = Math.min(5_000, 100L << Math.min(state.nackRepeats++, 6));
+      String nonce = response.getNonce();
+      client.schedule(() -> {
+        if (!cancelled && nonce.equals(state.nonce)) {
+          send(state, nack);
+        }
+      }, pause);
+      return;
+    }
+    state.nackedVersion = response.getVersionInfo();
+    state.nackRepeats = 0;
+    send(state, nack);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    cancelled = true;
+    client.onStreamClosed(this, t);
+  }
+
+  @Override
+  public void onCompleted() {
+    cancelled = true;
+    client.onStreamClosed(this, null);
+  }
+
+  @Override
+  public void cancel() {
+    cancelled = true;
+    requests.onError(io.grpc.Status.CANCELLED.withDescription("proxy shutting down").asRuntimeException());
+  }
+}

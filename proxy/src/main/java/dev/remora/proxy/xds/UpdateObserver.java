@@ -1,0 +1,10 @@
+package dev.remora.proxy.xds;
+
+/** Told when an applied xDS update has reached every worker. */
+interface UpdateObserver {
+  /**
+   * @param arrivedNanos when the response arrived ({@link System#nanoTime()})
+   * @param appliedNanos when the last worker got what the update changed
+   */
+  void applied(ResourceType type, long arrivedNanos, long appliedNanos);
+}

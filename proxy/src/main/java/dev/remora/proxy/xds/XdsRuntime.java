@@ -1,0 +1,179 @@
+package dev.remora.proxy.xds;
+
+import dev.remora.proxy.config.ConfigException;
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.server.Version;
+import dev.remora.proxy.upstream.Host;
+import dev.remora.proxy.upstream.LoadAssignments;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy's dynamic configuration: follows {@code dynamic_resources} (an ADS stream to the
+ * management server, and/or watched files) and the RDS/EDS sources static resources name, applying
+ * every update to the running {@link Server}. All of it runs on one "remora-xds" thread, never a worker.
+ */
+public final class XdsRuntime {
+  private XdsRuntime() {
+  }
+
+  /**
+   * Starts following the bootstrap's dynamic resources on a started server and installs them as the
+   * server's {@link dev.remora.proxy.server.DynamicResources} (closed with the server). Safe to call
+   * for any bootstrap: without dynamic resources or RDS/EDS references it does nothing.
+   *
+   * @param nodeId {@code --service-node}, overriding {@code node.id} (null or empty: keep the bootstrap's)
+   * @param nodeCluster {@code --service-cluster}, overriding {@code node.cluster} (null or empty: keep)
+   * @throws ConfigException when {@code dynamic_resources} asks for something Remora cannot follow
+   */
+  public static void start(Server server, Bootstrap bootstrap, String nodeId, String nodeCluster) throws ConfigException {
+    var dyn = bootstrap.getDynamicResources();
+    boolean rdsOrEds = !server.routeConfigs().staticRefs().isEmpty()
+        || bootstrap.getStaticResources().getClustersList().stream().anyMatch(c -> c.getType() == Cluster.DiscoveryType.EDS);
+    if (!bootstrap.hasDynamicResources() && !rdsOrEds) {
+      return;
+    }
+    Target target = check(bootstrap);
+    InetSocketAddress adsTarget = target.address();
+    boolean delta = target.delta();
+    Node node = node(bootstrap.getNode(), nodeId, nodeCluster);
+    ScheduledExecutorService xds = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "remora-xds");
+      t.setDaemon(true);
+      return t;
+    });
+    DynamicConfig config = new DynamicConfig(server, bootstrap, xds);
+    FileSubscriptions files = new FileSubscriptions(config, xds);
+    AdsClient client = adsTarget == null ? null
+        : new AdsClient(adsTarget, node, delta, config, xds, server.stats().gauge("control_plane.connected_state"));
+    config.subscriptions(client, files, () -> {
+      try {
+        xds.submit(() -> {
+          if (client != null) {
+            client.close();
+          }
+          files.close();
+        }).get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // shutting down anyway
+      }
+      xds.shutdownNow();
+    });
+    server.dynamicResources(config);
+    xds.execute(() -> {
+      // clusters first (make-before-break), then listeners
+      if (dyn.hasCdsConfig()) {
+        if (dyn.getCdsConfig().hasAds()) {
+          client.subscribeAll(ResourceType.CLUSTER);
+        } else {
+          files.watch(pathOf(dyn.getCdsConfig()), ResourceType.CLUSTER);
+        }
+      }
+      config.followStaticClusters(bootstrap);
+      if (dyn.hasLdsConfig()) {
+        if (dyn.getLdsConfig().hasAds()) {
+          client.subscribeAll(ResourceType.LISTENER);
+        } else {
+          files.watch(pathOf(dyn.getLdsConfig()), ResourceType.LISTENER);
+        }
+      }
+      config.followStaticRoutes();
+      if (client != null) {
+        client.start();
+      }
+    });
+  }
+
+  /** Where the ADS stream goes, and which variant. */
+  private record Target(InetSocketAddress address, boolean delta) {
+  }
+
+  /**
+   * Checks that Remora can follow the bootstrap's {@code dynamic_resources} ({@code --mode validate});
+   * {@link #start} does the same checks.
+   */
+  public static void validate(Bootstrap bootstrap) throws ConfigException {
+    check(bootstrap);
+  }
+
+  private static Target check(Bootstrap bootstrap) throws ConfigException {
+    var dyn = bootstrap.getDynamicResources();
+    InetSocketAddress adsTarget = null;
+    boolean delta = false;
+    if (dyn.hasAdsConfig()) {
+      ApiConfigSource ads = dyn.getAdsConfig();
+      String path = "dynamic_resources.ads_config";
+      switch (ads.getApiType()) {
+        case GRPC -> delta = false;
+        case DELTA_GRPC -> delta = true;
+        default -> throw new ConfigException(path + ".api_type", ads.getApiType() + " is not supported by Remora (GRPC or DELTA_GRPC)");
+      }
+      if (ads.getGrpcServicesCount() == 0 || !ads.getGrpcServices(0).hasEnvoyGrpc()) {
+        throw new ConfigException(path + ".grpc_services", "needs one envoy_grpc naming a static cluster");
+      }
+      String clusterName = ads.getGrpcServices(0).getEnvoyGrpc().getClusterName();
+      adsTarget = firstEndpoint(bootstrap, clusterName, path + ".grpc_services[0].envoy_grpc.cluster_name");
+    }
+    checkSource(dyn.hasLdsConfig(), dyn.getLdsConfig(), adsTarget, "dynamic_resources.lds_config");
+    checkSource(dyn.hasCdsConfig(), dyn.getCdsConfig(), adsTarget, "dynamic_resources.cds_config");
+
+    return new Target(adsTarget, delta);
+  }
+
+  private static void checkSource(boolean present, ConfigSource source, InetSocketAddress ads, String path)
+      throws ConfigException {
+    if (!present) {
+      return;
+    }
+    if (source.hasAds()) {
+      if (ads == null) {
+        throw new ConfigException(path + ".ads", "needs dynamic_resources.ads_config");
+      }
+    } else if (pathOf(source).isEmpty()) {
+      throw new ConfigException(path, "Remora follows ads: {} and path_config_source (api_config_source is not supported)");
+    }
+  }
+
+  private static String pathOf(ConfigSource source) {
+    return source.hasPathConfigSource() ? source.getPathConfigSource().getPath() : source.getPath();
+  }
+
+  private static InetSocketAddress firstEndpoint(Bootstrap bootstrap, String clusterName, String path) throws ConfigException {
+    for (Cluster cluster : bootstrap.getStaticResources().getClustersList()) {
+      if (cluster.getName().equals(clusterName)) {
+        List<Host> hosts = LoadAssignments.hosts(cluster.getLoadAssignment(), "load_assignment");
+        if (hosts.isEmpty()) {
+          throw new ConfigException(path, "cluster '" + clusterName + "' has no endpoint");
+        }
+        return InetSocketAddress.createUnresolved(hosts.get(0).address(), hosts.get(0).port());
+      }
+    }
+    throw new ConfigException(path, "no static cluster named '" + clusterName + "'");
+  }
+
+  /** The node sent on the stream: the bootstrap's, with the command line's overrides and Remora's agent. */
+  static Node node(Node bootstrapNode, String nodeId, String nodeCluster) {
+    Node.Builder node = bootstrapNode.toBuilder();
+    if (nodeId != null && !nodeId.isEmpty()) {
+      node.setId(nodeId);
+    }
+    if (nodeCluster != null && !nodeCluster.isEmpty()) {
+      node.setCluster(nodeCluster);
+    }
+    if (node.getUserAgentName().isEmpty()) {
+      node.setUserAgentName("remora");
+    }
+    if (!node.hasUserAgentBuildVersion() && node.getUserAgentVersion().isEmpty()) {
+      node.setUserAgentVersion(Version.STRING);
+    }
+    return node.build();
+  }
+}

@@ -1,0 +1,83 @@
+package dev.remora.proxy.xds;
+
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real xDS management server the project did not write: java-control-plane's {@link SimpleCache}
+ * and {@link V3DiscoveryServer} on grpc-netty over loopback. Tests set snapshots and read the
+ * requests the proxy sent (ACKs, NACKs with their error_detail, subscriptions).
+ */
+final class ManagementServer implements AutoCloseable {
+  static final String GROUP = "test-group";
+
+  final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+  final ConcurrentLinkedQueue<DiscoveryRequest> requests = new ConcurrentLinkedQueue<>();
+  final ConcurrentLinkedQueue<DeltaDiscoveryRequest> deltaRequests = new ConcurrentLinkedQueue<>();
+  private final V3DiscoveryServer discovery;
+  private Server server;
+  private int port;
+
+  ManagementServer() throws IOException {
+    discovery = new V3DiscoveryServer(new DiscoveryServerCallbacks() {
+      @Override
+      public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+        requests.add(request);
+      }
+
+      @Override
+      public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+        deltaRequests.add(request);
+      }
+    }, cache);
+    start(0);
+  }
+
+  private void start(int onPort) throws IOException {
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", onPort))
+        .addService(discovery.getAggregatedDiscoveryServiceImpl())
+        .build()
+        .start();
+    port = server.getPort();
+  }
+
+  int port() {
+    return port;
+  }
+
+  void set(String version, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints, List<Listener> listeners,
+      List<RouteConfiguration> routes) {
+    cache.setSnapshot(GROUP, Snapshot.create(clusters, endpoints, listeners, routes, List.of(), version));
+  }
+
+  /** Stops serving (every stream breaks). */
+  void stop() throws InterruptedException {
+    server.shutdownNow();
+    server.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /** Serves again on the same port, with the same cache. */
+  void restart() throws IOException {
+    start(port);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+}
