@@ -77,6 +77,17 @@ final class AdsClient implements Subscriptions, AutoCloseable {
   private Stream stream;
   private boolean closed;
 
+  private volatile boolean nodeOnFirstMessageOnly;
+
+  /** {@code ads_config.set_node_on_first_message_only}. */
+  void nodeOnFirstMessageOnly(boolean value) {
+    nodeOnFirstMessageOnly = value;
+  }
+
+  boolean nodeOnFirstMessageOnly() {
+    return nodeOnFirstMessageOnly;
+  }
+
   AdsClient(InetSocketAddress target, Node node, boolean delta, ResourceSink sink, ScheduledExecutorService xds,
       Gauge connectedState) {
     this.node = node;

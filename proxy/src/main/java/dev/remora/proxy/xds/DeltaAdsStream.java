@@ -60,7 +60,9 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
   }
 
   private void send(DeltaDiscoveryRequest.Builder request) {
-    if (!nodeSent) {
+    // on every message unless set_node_on_first_message_only, as Envoy: control planes such as
+    // java-control-plane's cache group proxies by the node of each request
+    if (!nodeSent || !client.nodeOnFirstMessageOnly()) {
       request.setNode(node);
       nodeSent = true;
     }

@@ -44,7 +44,9 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
     if (!state.type.wildcard()) {
       request.addAllResourceNames(state.names);
     }
-    if (!nodeSent) {
+    // on every message unless set_node_on_first_message_only, as Envoy: control planes such as
+    // java-control-plane's cache group proxies by the node of each request
+    if (!nodeSent || !client.nodeOnFirstMessageOnly()) {
       request.setNode(node);
       nodeSent = true;
     }

@@ -54,6 +54,9 @@ public final class XdsRuntime {
     FileSubscriptions files = new FileSubscriptions(config, xds);
     AdsClient client = adsTarget == null ? null
         : new AdsClient(adsTarget, node, delta, config, xds, server.stats().gauge("control_plane.connected_state"));
+    if (client != null) {
+      client.nodeOnFirstMessageOnly(dyn.getAdsConfig().getSetNodeOnFirstMessageOnly());
+    }
     config.subscriptions(client, files, () -> {
       try {
         xds.submit(() -> {
