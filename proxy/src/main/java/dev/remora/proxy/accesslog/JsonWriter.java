@@ -1,5 +1,6 @@
 package dev.remora.proxy.accesslog;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.util.Collection;
 import java.util.Map;
 
@@ -51,23 +52,8 @@ final class JsonWriter {
 
   static void string(CharSequence s, StringBuilder out) {
     out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
+    JsonStringEncoder.getInstance().quoteAsString(s, out);
     out.append('"');
   }
+
 }

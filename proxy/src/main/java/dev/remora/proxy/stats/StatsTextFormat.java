@@ -1,5 +1,6 @@
 package dev.remora.proxy.stats;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -54,22 +55,7 @@ public final class StatsTextFormat {
   }
 
   static void jsonEscape(String s, StringBuilder out) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
+    JsonStringEncoder.getInstance().quoteAsString(s, out);
   }
+
 }
