@@ -20,6 +20,20 @@ public record FilterChain(
     HttpConnectionManagerConfig http,
     TcpProxyConfig tcp) {
 
+  /** The most specific matching chain, or null when none matches. */
+  static FilterChain best(List<FilterChain> chains, int port, String sni, boolean isTls, List<String> alpn) {
+    FilterChain best = null;
+    int bestScore = -1;
+    for (FilterChain chain : chains) {
+      int score = chain.score(port, sni, isTls, alpn);
+      if (score > bestScore) {
+        best = chain;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
   /** True when the chain's match needs the ClientHello (SNI, ALPN or TLS detection). */
   boolean needsInspection() {
     return !serverNames.isEmpty() || !transportProtocol.isEmpty() || !applicationProtocols.isEmpty() || tls != null;

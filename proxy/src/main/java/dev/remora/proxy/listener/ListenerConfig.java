@@ -157,15 +157,7 @@ public final class ListenerConfig {
 
   /** The best chain for a connection, or null when none matches (the connection is closed). */
   FilterChain select(int port, String sni, boolean isTls, List<String> alpn) {
-    FilterChain best = null;
-    int bestScore = -1;
-    for (FilterChain chain : chains) {
-      int score = chain.score(port, sni, isTls, alpn);
-      if (score > bestScore) {
-        best = chain;
-        bestScore = score;
-      }
-    }
+    FilterChain best = FilterChain.best(chains, port, sni, isTls, alpn);
     return best != null ? best : defaultChain;
   }
 

@@ -3,6 +3,7 @@ package dev.remora.proxy.server;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.config.ConfigTypes;
 import dev.remora.proxy.admin.AdminServer;
+import dev.remora.proxy.xds.XdsRuntime;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.net.InetSocketAddress;
@@ -37,6 +38,7 @@ public final class Main {
       bootstrap = options.loadBootstrap();
       if (options.mode() == Options.Mode.VALIDATE) {
         Server.validate(bootstrap);
+        XdsRuntime.validate(bootstrap);
         System.out.println("configuration '" + options.configPath() + "' OK");
         return;
       }
@@ -47,6 +49,7 @@ public final class Main {
     }
     try {
       Server server = Server.start(bootstrap, options.concurrency());
+      XdsRuntime.start(server, bootstrap, options.serviceNode(), options.serviceCluster());
       ServerLifecycle lifecycle = new ServerLifecycle(server, options.drainTime());
       if (bootstrap.hasAdmin()) {
         InetSocketAddress address = AdminServer.bindAddress(bootstrap.getAdmin(), "admin");

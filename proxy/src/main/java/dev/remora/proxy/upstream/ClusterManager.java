@@ -116,10 +116,12 @@ public final class ClusterManager {
     List<Host> resolved = new ArrayList<>();
     try {
       for (Host host : entry.config.configuredHosts()) {
-        InetAddress[] addresses = InetAddress.getAllByName(host.address());
-        int count = entry.config.type() == io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.LOGICAL_DNS ? 1 : addresses.length;
+        List<InetAddress> addresses = byFamily(InetAddress.getAllByName(host.address()),
+            entry.config.proto().getDnsLookupFamily());
+        int count = entry.config.type() == io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.LOGICAL_DNS
+            ? Math.min(1, addresses.size()) : addresses.size();
         for (int i = 0; i < count; i++) {
-          resolved.add(host.withResolvedAddress(addresses[i].getHostAddress()));
+          resolved.add(host.withResolvedAddress(addresses.get(i).getHostAddress()));
         }
       }
     } catch (UnknownHostException e) {
@@ -134,6 +136,22 @@ public final class ClusterManager {
       entry.setHosts(resolved);
       publish().thenRun(() -> entry.warmed.complete(null));
     }
+  }
+
+  /** Envoy's dns_lookup_family: V4_ONLY / V6_ONLY filter; AUTO prefers v6, V4_PREFERRED v4; ALL keeps both. */
+  static List<InetAddress> byFamily(InetAddress[] all, io.envoyproxy.envoy.config.cluster.v3.Cluster.DnsLookupFamily family) {
+    List<InetAddress> v4 = new ArrayList<>();
+    List<InetAddress> v6 = new ArrayList<>();
+    for (InetAddress a : all) {
+      (a instanceof java.net.Inet4Address ? v4 : v6).add(a);
+    }
+    return switch (family) {
+      case V4_ONLY -> v4;
+      case V6_ONLY -> v6;
+      case V4_PREFERRED -> v4.isEmpty() ? v6 : v4;
+      case ALL -> { List<InetAddress> both = new ArrayList<>(v4); both.addAll(v6); yield both; }
+      default -> v6.isEmpty() ? v4 : v6;  // AUTO: v6 when there is one, as Envoy
+    };
   }
 
   private CompletableFuture<Void> publish() {

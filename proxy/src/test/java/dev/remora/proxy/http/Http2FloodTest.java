@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * HTTP/2 abuse is refused on its own connection: a rapid-reset flood (HEADERS then RST_STREAM, over and
- * over, CVE-2023-44487) gets GOAWAY, while another client on the same worker is served throughout.
+ * over, CVE-2023-44487) gets GOAWAY, while another client on the same worker is served throughout;
+ * and a drain tells HTTP/2 clients with GOAWAY.
  */
 class Http2FloodTest {
   private EchoUpstream upstream;
@@ -93,20 +94,46 @@ class Http2FloodTest {
         assertThat(server.stats().counter("http.h2.downstream_cx_protocol_error").value()).isGreaterThanOrEqualTo(1));
   }
 
+  @Test
+  void drainSendsGoAwayToHttp2Connections() throws Exception {
+    int port = server.listenerAddress("h2").getPort();
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write(oneRequest());
+      socket.getOutputStream().flush();
+      await().atMost(Duration.ofSeconds(5)).until(() -> upstream.received.size() == 1);
+      server.drain().start();
+      byte[] answer = readUntilClosedOrQuiet(socket, 2000);
+      assertThat(findGoAway(answer)).as("GOAWAY NO_ERROR on drain").isEqualTo(Http2Error.NO_ERROR.code());
+    }
+  }
+
+  /** The client preface and SETTINGS, then one GET on stream 1. */
+  private static byte[] oneRequest() {
+    return frames((writer, ctx) -> writer.writeHeaders(ctx, 1,
+        new DefaultHttp2Headers().method("GET").path("/one").scheme("http").authority("x"), 0, true, ctx.newPromise()));
+  }
+
   /** The client preface and SETTINGS, then {@code n} streams each opened with HEADERS and reset at once. */
   private static byte[] rapidResetFlood(int n) {
+    Http2Headers headers = new DefaultHttp2Headers().method("GET").path("/flood").scheme("http").authority("x");
+    return frames((writer, ctx) -> {
+      for (int i = 0; i < n; i++) {
+        int stream = 1 + 2 * i;
+        writer.writeHeaders(ctx, stream, headers, 0, false, ctx.newPromise());
+        writer.writeRstStream(ctx, stream, Http2Error.CANCEL.code(), ctx.newPromise());
+      }
+    });
+  }
+
+  /** The client preface and SETTINGS followed by what {@code body} writes, as bytes for a raw socket. */
+  private static byte[] frames(java.util.function.BiConsumer<DefaultHttp2FrameWriter, ChannelHandlerContext> body) {
     EmbeddedChannel channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
     ChannelHandlerContext ctx = channel.pipeline().firstContext();
     DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
     ByteBuf out = Unpooled.buffer();
     out.writeBytes(Http2CodecUtil.connectionPrefaceBuf());
     writer.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
-    Http2Headers headers = new DefaultHttp2Headers().method("GET").path("/flood").scheme("http").authority("x");
-    for (int i = 0; i < n; i++) {
-      int stream = 1 + 2 * i;
-      writer.writeHeaders(ctx, stream, headers, 0, false, ctx.newPromise());
-      writer.writeRstStream(ctx, stream, Http2Error.CANCEL.code(), ctx.newPromise());
-    }
+    body.accept(writer, ctx);
     channel.flushOutbound();
     ByteBuf written;
     while ((written = channel.readOutbound()) != null) {

@@ -1,0 +1,135 @@
+package dev.remora.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.TestBootstraps;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/1.1 downstream bridged to an HTTP/2 upstream (a second listener of the proxy speaking h2c, in
+ * front of a real HTTP/1.1 server), clusters found by DNS (STRICT_DNS and LOGICAL_DNS on
+ * {@code localhost}), and x-forwarded-for with use_remote_address.
+ */
+class BridgingAndDiscoveryTest {
+  private EchoUpstream upstream;
+  private Server server;
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream = new EchoUpstream("backend");
+    int inner = dev.remora.proxy.testing.ExternalTools.freePort();
+    server = Server.start(TestBootstraps.parse("""
+        static_resources:
+          listeners:
+          - name: outer
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: outer
+                  codec_type: HTTP1
+                  use_remote_address: true
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/h2"}
+                        route: {cluster: inner_h2}
+                      - match: {prefix: "/strict"}
+                        route: {cluster: strict_dns}
+                      - match: {prefix: "/logical"}
+                        route: {cluster: logical_dns}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          - name: inner
+            address: {socket_address: {address: 127.0.0.1, port_value: %d}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: inner
+                  codec_type: HTTP2
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        route: {cluster: backend}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          clusters:
+          - name: inner_h2
+            type: STATIC
+            typed_extension_protocol_options:
+              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                explicit_http_config: {http2_protocol_options: {}}
+            load_assignment:
+              cluster_name: inner_h2
+              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
+          - name: backend
+            type: STATIC
+            load_assignment:
+              cluster_name: backend
+              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
+          - name: strict_dns
+            type: STRICT_DNS
+            dns_lookup_family: V4_ONLY
+            load_assignment:
+              cluster_name: strict_dns
+              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: localhost, port_value: %d}}}}]}]
+          - name: logical_dns
+            type: LOGICAL_DNS
+            dns_lookup_family: V4_ONLY
+            load_assignment:
+              cluster_name: logical_dns
+              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: localhost, port_value: %d}}}}]}]
+        """.formatted(inner, inner, upstream.port(), upstream.port(), upstream.port())), 2);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    upstream.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.listenerAddress("outer").getPort() + path))
+        .header("x-forwarded-for", "203.0.113.9").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void bridgesHttp1DownstreamToHttp2Upstream() throws Exception {
+    HttpResponse<String> response = get("/h2/x");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).startsWith("GET /h2/x\n");
+    assertThat(server.stats().counter("cluster.inner_h2.upstream_cx_http2_total").value()).isEqualTo(1);
+    assertThat(server.stats().counter("http.inner.downstream_rq_http2_total").value()).isEqualTo(1);
+    // use_remote_address on the edge: the peer is appended to x-forwarded-for
+    assertThat(upstream.received.poll().header("x-forwarded-for")).isEqualTo("203.0.113.9,127.0.0.1");
+  }
+
+  @Test
+  void resolvesStrictAndLogicalDnsClusters() throws Exception {
+    assertThat(get("/strict").body()).startsWith("GET /strict\n");
+    assertThat(get("/logical").body()).startsWith("GET /logical\n");
+    assertThat(server.clusters().clusters()).filteredOn(c -> c.config().name().endsWith("_dns"))
+        .allSatisfy(c -> assertThat(c.hosts()).extracting(h -> h.address()).containsOnly("127.0.0.1"));
+  }
+}
