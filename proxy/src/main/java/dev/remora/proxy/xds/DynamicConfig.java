@@ -766,15 +766,6 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     });
   }
 
-  /** For tests and the admin: names of the listeners waiting for their routes. */
-  Set<String> warmingListenerNames() {
-    return onXds(() -> Set.copyOf(warmingListeners.keySet()));
-  }
-
-  Set<String> warmingClusterNames() {
-    return onXds(() -> Set.copyOf(warmingClusters.keySet()));
-  }
-
   @Override
   public void close() {
     onClose.run();
