@@ -147,6 +147,11 @@ public final class Server implements AutoCloseable {
    * added to {@code rdsRefs} (null: referenced by static listeners for good).
    */
   public ListenerConfig.Context compileContext(java.util.Set<String> rdsRefs) {
+    return compileContext(rdsRefs, secrets);
+  }
+
+  /** As {@link #compileContext(java.util.Set)}, finding named TLS secrets in {@code secretLookup} (SDS). */
+  public ListenerConfig.Context compileContext(java.util.Set<String> rdsRefs, SecretLookup secretLookup) {
     return new ListenerConfig.Context() {
       @Override
       public Stats stats() {
@@ -171,11 +176,13 @@ public final class Server implements AutoCloseable {
 
       @Override
       public SslContext serverTls(DownstreamTlsContext tls) throws ConfigException {
-        return TlsContexts.serverContext(tls, secrets);
+        return TlsContexts.serverContext(tls, secretLookup);
       }
     };
   }
 
+  /** The bootstrap's {@code static_resources.secrets}. */
+  public SecretLookup staticSecrets() { return secrets; }
   public Workers workers() { return workers; }
   public Stats stats() { return stats; }
   public Drain drain() { return drain; }

@@ -19,6 +19,8 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -70,6 +72,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     final String version;
     final long lastUpdated = System.currentTimeMillis();
     final Set<String> routeNames;
+    Set<String> secretNames = Set.of();
     ScheduledFuture<?> timeout;
 
     DynListener(Listener proto, ListenerConfig config, String version, Set<String> routeNames) {
@@ -100,6 +103,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   private final Map<String, DynListener> activeListeners = new LinkedHashMap<>();
   private final Map<String, DynListener> warmingListeners = new LinkedHashMap<>();
   private final Map<String, Failure> listenerErrors = new LinkedHashMap<>();
+  /** SDS: secrets received, and listeners that wait for one (compiled again when it comes). */
+  private final Map<String, Secret> secrets = new LinkedHashMap<>();
+  private final Map<String, Resource> awaitingSecrets = new LinkedHashMap<>();
   private final SubscriptionStats cds;
   private final SubscriptionStats lds;
   private String cdsVersion = "";
@@ -159,7 +165,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       case ENDPOINT -> applyEndpoints(resources, removed);
       case LISTENER -> applyListeners(version, resources, removed, stateOfTheWorld);
       case ROUTE -> applyRoutes(version, resources);
-      case SECRET -> Map.of();  // nothing refers to secrets yet: accepted and ignored
+      case SECRET -> applySecrets(resources, removed);
     };
     UpdateObserver watching = observer;
     if (watching != null && !published.isEmpty()) {
@@ -418,60 +424,19 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     for (Resource resource : resources) {
       String name = resource.name();
       seen.add(name);
-      Listener proto = (Listener) resource.message();
-      if (staticListeners.contains(name)) {
-        errors.put(name, "listener '" + name + "' is a static listener and cannot be changed by LDS");
-        continue;
-      }
-      DynListener existing = warmingListeners.containsKey(name) ? warmingListeners.get(name) : activeListeners.get(name);
-      if (existing != null && existing.proto.equals(proto)) {
-        continue;
-      }
-      Set<String> refs = new LinkedHashSet<>();
-      ListenerConfig config;
-      try {
-        SupportedFields.defaults().check(proto);
-        config = ListenerConfig.compile(proto, server.compileContext(refs));
-        for (var e : routes.sources().entrySet()) {
-          if (refs.contains(e.getKey())) {
-            checkSource(e.getValue(), "rds.config_source");
-          }
-        }
-      } catch (ConfigException e) {
-        errors.put(name, e.getMessage());
-        listenerErrors.put(name, new Failure(proto, e.getMessage(), System.currentTimeMillis()));
-        continue;
-      }
-      listenerErrors.remove(name);
-      changed = true;
-      DynListener listener = new DynListener(proto, config, resource.version(), refs);
-      cancelWarming(warmingListeners.remove(name));
-      if (routes.allReceived(refs)) {
-        String failure = activate(listener);
-        if (failure != null) {
-          errors.put(name, failure);
-        }
-      } else {
-        warmingListeners.put(name, listener);
-        long timeout = 0;
-        for (String route : refs) {
-          RouteConfigs.Entry entry = routes.entry(route);
-          timeout = Math.max(timeout, entry == null ? 15_000 : entry.from.initialFetchTimeoutMillis());
-        }
-        if (timeout > 0) {
-          listener.timeout = xds.schedule(() -> listenerTimedOut(listener), timeout, TimeUnit.MILLISECONDS);
-        }
-      }
+      changed |= applyListener(resource, errors);
     }
     Set<String> gone = new LinkedHashSet<>(removed);
     if (sotw) {
       gone.addAll(activeListeners.keySet());
       gone.addAll(warmingListeners.keySet());
+      gone.addAll(awaitingSecrets.keySet());
       gone.removeAll(seen);
     }
     for (String name : gone) {
       cancelWarming(warmingListeners.remove(name));
       listenerErrors.remove(name);
+      awaitingSecrets.remove(name);
       if (activeListeners.remove(name) != null) {
         server.listeners().remove(name);
         changed = true;
@@ -485,6 +450,69 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       lds.updateRejected.inc();
     }
     return errors;
+  }
+
+  /** Compiles and applies (or warms) one listener; returns whether the config changed. */
+  private boolean applyListener(Resource resource, Map<String, String> errors) {
+    String name = resource.name();
+    Listener proto = (Listener) resource.message();
+    if (staticListeners.contains(name)) {
+      errors.put(name, "listener '" + name + "' is a static listener and cannot be changed by LDS");
+      return false;
+    }
+    DynListener existing = warmingListeners.containsKey(name) ? warmingListeners.get(name) : activeListeners.get(name);
+    if (existing != null && existing.proto.equals(proto) && !awaitingSecrets.containsKey(name)) {
+      return false;
+    }
+    Set<String> refs = new LinkedHashSet<>();
+    Set<String> secretNames = new LinkedHashSet<>();
+    ListenerConfig config;
+    awaitingSecrets.remove(name);
+    try {
+      SupportedFields.defaults().check(proto);
+      config = ListenerConfig.compile(proto, server.compileContext(refs, secretName -> {
+        secretNames.add(secretName);
+        Secret secret = secrets.get(secretName);
+        return secret != null ? secret : server.staticSecrets().find(secretName);
+      }));
+      for (var e : routes.sources().entrySet()) {
+        if (refs.contains(e.getKey())) {
+          checkSource(e.getValue(), "rds.config_source");
+        }
+      }
+    } catch (ConfigException e) {
+      if (ads != null && secretNames.stream().anyMatch(n -> secrets.get(n) == null && server.staticSecrets().find(n) == null)) {
+        // its TLS secret has not come over SDS yet: not an error; compiled again when it comes
+        awaitingSecrets.put(name, resource);
+        updateSecretInterest();
+        return true;
+      }
+      errors.put(name, e.getMessage());
+      listenerErrors.put(name, new Failure(proto, e.getMessage(), System.currentTimeMillis()));
+      return false;
+    }
+    listenerErrors.remove(name);
+    DynListener listener = new DynListener(proto, config, resource.version(), refs);
+    listener.secretNames = Set.copyOf(secretNames);
+    cancelWarming(warmingListeners.remove(name));
+    if (routes.allReceived(refs)) {
+      String failure = activate(listener);
+      if (failure != null) {
+        errors.put(name, failure);
+      }
+    } else {
+      warmingListeners.put(name, listener);
+      long timeout = 0;
+      for (String route : refs) {
+        RouteConfigs.Entry entry = routes.entry(route);
+        timeout = Math.max(timeout, entry == null ? 15_000 : entry.from.initialFetchTimeoutMillis());
+      }
+      if (timeout > 0) {
+        listener.timeout = xds.schedule(() -> listenerTimedOut(listener), timeout, TimeUnit.MILLISECONDS);
+      }
+    }
+    updateSecretInterest();
+    return true;
   }
 
   /** Puts a warm listener in service; returns why it could not be (its address cannot be bound), or null. */
@@ -568,6 +596,93 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     activateWarmListeners();
   }
 
+  // ---- SDS ----
+
+  private Map<String, String> applySecrets(List<Resource> resources, Set<String> removed) {
+    Map<String, String> errors = new LinkedHashMap<>();
+    Set<String> changed = new LinkedHashSet<>();
+    for (Resource resource : resources) {
+      Secret secret = (Secret) resource.message();
+      if (!secret.equals(secrets.get(resource.name()))) {
+        secrets.put(resource.name(), secret);
+        changed.add(resource.name());
+      }
+    }
+    for (String name : removed) {
+      if (secrets.remove(name) != null) {
+        changed.add(name);  // listeners keep the contexts they built; a new version cannot be built
+      }
+    }
+    if (changed.isEmpty()) {
+      return errors;
+    }
+    // listeners waiting for a secret, and those using one that changed (rotation), are compiled again
+    List<Resource> again = new ArrayList<>(awaitingSecrets.values());
+    for (DynListener l : activeListeners.values()) {
+      if (l.secretNames.stream().anyMatch(changed::contains) && !awaitingSecrets.containsKey(l.config.name())) {
+        again.add(new Resource(l.config.name(), l.version, l.proto));
+      }
+    }
+    for (Resource listener : again) {
+      awaitingSecrets.remove(listener.name());
+      Map<String, String> listenerErrors = new LinkedHashMap<>();
+      DynListener active = activeListeners.get(listener.name());
+      if (active != null && active.proto.equals(listener.message())) {
+        // same proto, new secret: force a rebuild
+        activeListeners.remove(listener.name());
+        applyListener(listener, listenerErrors);
+        if (!activeListeners.containsKey(listener.name()) && !warmingListeners.containsKey(listener.name())) {
+          activeListeners.put(listener.name(), active);  // could not rebuild: the old one keeps serving
+        }
+      } else {
+        applyListener(listener, listenerErrors);
+      }
+      listenerErrors.forEach((name, reason) -> log.warn("listener {}: {}", name, reason));
+    }
+    updateRouteInterest();
+    return errors;
+  }
+
+  private void updateSecretInterest() {
+    if (ads == null) {
+      return;
+    }
+    Set<String> names = new LinkedHashSet<>();
+    for (DynListener l : activeListeners.values()) {
+      names.addAll(l.secretNames);
+    }
+    for (DynListener l : warmingListeners.values()) {
+      names.addAll(l.secretNames);
+    }
+    for (Resource r : awaitingSecrets.values()) {
+      names.addAll(secretNamesOf((Listener) r.message()));
+    }
+    ads.interest(ResourceType.SECRET, names);
+  }
+
+  /** The SDS secret names a listener's TLS contexts refer to. */
+  private static Set<String> secretNamesOf(Listener listener) {
+    Set<String> names = new LinkedHashSet<>();
+    List<io.envoyproxy.envoy.config.listener.v3.FilterChain> chains = new ArrayList<>(listener.getFilterChainsList());
+    if (listener.hasDefaultFilterChain()) {
+      chains.add(listener.getDefaultFilterChain());
+    }
+    for (var chain : chains) {
+      if (chain.hasTransportSocket() && chain.getTransportSocket().hasTypedConfig()) {
+        try {
+          var tls = chain.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class).getCommonTlsContext();
+          tls.getTlsCertificateSdsSecretConfigsList().forEach(c -> names.add(c.getName()));
+          if (tls.hasValidationContextSdsSecretConfig()) {
+            names.add(tls.getValidationContextSdsSecretConfig().getName());
+          }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          // refused when compiled
+        }
+      }
+    }
+    return names;
+  }
+
   // ---- DynamicResources (admin thread: hop to the xDS thread for a consistent view) ----
 
   private <T> T onXds(java.util.concurrent.Callable<T> task) {
@@ -649,15 +764,6 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
           .setLastUpdated(Timestamps.fromMillis(e.lastUpdated()))));
       return List.of(routes.dump(), eds.build());
     });
-  }
-
-  /** For tests and the admin: names of the listeners waiting for their routes. */
-  Set<String> warmingListenerNames() {
-    return onXds(() -> Set.copyOf(warmingListeners.keySet()));
-  }
-
-  Set<String> warmingClusterNames() {
-    return onXds(() -> Set.copyOf(warmingClusters.keySet()));
   }
 
   @Override

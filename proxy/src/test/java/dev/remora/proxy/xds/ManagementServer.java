@@ -62,7 +62,12 @@ final class ManagementServer implements AutoCloseable {
 
   void set(String version, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints, List<Listener> listeners,
       List<RouteConfiguration> routes) {
-    cache.setSnapshot(GROUP, Snapshot.create(clusters, endpoints, listeners, routes, List.of(), version));
+    set(version, clusters, endpoints, listeners, routes, List.of());
+  }
+
+  void set(String version, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints, List<Listener> listeners,
+      List<RouteConfiguration> routes, List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret> secrets) {
+    cache.setSnapshot(GROUP, Snapshot.create(clusters, endpoints, listeners, routes, secrets, version));
   }
 
   /** Stops serving (every stream breaks). */
