@@ -128,6 +128,66 @@ class LuaRouteIntegrationTest {
       end
       """;
 
+  static final String MISC = """
+      function envoy_on_request(h)
+        local hs = h:headers()
+        hs:add("x-multi", "one")
+        hs:add("x-multi", "two")
+        hs:add("x-n", tostring(hs:getNumValues("x-multi")))
+        hs:add("x-second", tostring(hs:getAtIndex("x-multi", 1)))
+        hs:add("x-third", tostring(hs:getAtIndex("x-multi", 2)))
+        hs:replace("x-replace-me", "replaced")
+        hs:remove("x-remove-me")
+        local seen = {}
+        for k, v in pairs(hs) do
+          if k:sub(1, 5) == "x-in-" then seen[#seen + 1] = k .. "=" .. v end
+        end
+        table.sort(seen)
+        hs:add("x-pairs", table.concat(seen, ","))
+        hs:add("x-b64", h:base64Escape("hi\\0there"))
+        hs:add("x-ts", tostring(h:timestamp()))
+        hs:add("x-ts-us", h:timestampString(EnvoyTimestampResolution.MICROSECOND))
+        h:logTrace("trace"); h:logDebug("debug"); h:logInfo("info"); h:logWarn("warn"); h:logErr("err")
+        h:logCritical("critical")
+        hs:add("x-fc", type(h:filterContext()))
+        local si = h:streamInfo()
+        hs:add("x-remote", si:downstreamRemoteAddress())
+        hs:add("x-direct-remote", si:downstreamDirectRemoteAddress())
+        hs:add("x-local", si:downstreamLocalAddress())
+        hs:add("x-direct-local", si:downstreamDirectLocalAddress())
+        hs:add("x-protocol", si:protocol())
+        local dm = si:dynamicMetadata()
+        dm:set("ns.a", "k", "v")
+        dm:set("ns.b", "n", 2)
+        local keys = {}
+        for k, v in pairs(dm) do keys[#keys + 1] = k .. ":" .. tostring(v.k or v.n) end
+        table.sort(keys)
+        hs:add("x-dm", table.concat(keys, ","))
+        local call = {[":method"] = "GET", [":path"] = "/dup", [":authority"] = "loopback"}
+        local dup = h:httpCall("loopback", call, nil, {timeout_ms = 5000, return_duplicate_headers = true})
+        hs:add("x-dup", type(dup["key"]) == "table" and table.concat(dup["key"], ",") or tostring(dup["key"]))
+        local last = h:httpCall("loopback", call, nil, {timeout_ms = 5000})
+        hs:add("x-dup-last", tostring(last["key"]))
+        call[":path"] = "/echo"
+        hs:add("x-xff-on", h:httpCall("loopback", call, nil, {timeout_ms = 5000})["x-xff"])
+        hs:add("x-xff-off", h:httpCall("loopback", call, nil, {timeout_ms = 5000, send_xff = false})["x-xff"])
+        h:httpCall("loopback", {[":method"] = "POST", [":path"] = "/echo?async=1", [":authority"] = "loopback"},
+          "fire and forget", {asynchronous = true})
+      end
+      function envoy_on_response(h)
+        h:headers():setHttp1ReasonPhrase("Very OK")
+      end
+      """;
+
+  static final String LIMIT = """
+      function envoy_on_request(h)
+        h:headers():add("x-len", tostring(h:body():length()))
+      end
+      function envoy_on_response(h)
+        h:headers():add("x-response-len", tostring(h:body():length()))
+      end
+      """;
+
   private static String json(String s) throws Exception {
     return new ObjectMapper().writeValueAsString(s);
   }
@@ -228,11 +288,15 @@ class LuaRouteIntegrationTest {
             rerouteRoutes)
         + listener("body", "default_source_code: {inline_string: " + json(BODY) + "}", "", """
             - match: {prefix: "/"}
-              route: {cluster: trailers}
+              route: {cluster: loopback}
             """)
+        + listener("misc", "default_source_code: {inline_string: " + json(MISC) + "}", "", backendOnly)
+        // the listener's per_connection_buffer_limit_bytes bounds what body() may buffer
+        + listener("limit", "default_source_code: {inline_string: " + json(LIMIT) + "}", "", backendOnly)
+            .replace("address: {socket", "per_connection_buffer_limit_bytes: 1024\n    address: {socket")
         + listener("crypto", "default_source_code: {inline_string: " + json(CRYPTO) + "}", "", backendOnly)
         + "  clusters:\n" + cluster("backend", backend.port()) + cluster("other", other.port())
-        + cluster("trailers", trailerUpstream.address().getPort())), 1);
+        + cluster("loopback", trailerUpstream.address().getPort())), 1);
   }
 
   @AfterAll
@@ -353,6 +417,62 @@ class LuaRouteIntegrationTest {
 
     send(request("body", "/echo?t=3"));
     assertThat(seenAt("/echo?t=3").headers().get("x-chunks")).isEqualTo("0");
+  }
+
+  @Test
+  void headerMapUtilitiesStreamInfoAndHttpCallOptions() throws Exception {
+    long errors = server.stats().counter("http.misc.lua.errors").value();
+    long before = System.currentTimeMillis();
+    String raw = "GET /misc HTTP/1.1\r\nHost: lua.test\r\nx-in-b: 2\r\nx-in-a: 1\r\nx-remove-me: gone\r\n"
+        + "x-replace-me: original\r\nConnection: close\r\n\r\n";
+    String response = RawHttp.exchange(server.listenerAddress("misc"), raw, 5000);
+    long after = System.currentTimeMillis();
+    assertThat(response).startsWith("HTTP/1.1 200 Very OK\r\n");
+    EchoUpstream.Received r = lastAt(backend, "/misc");
+    assertThat(r.headers().get("X-multi")).containsExactly("one", "two");
+    assertThat(r.header("x-n")).isEqualTo("2");
+    assertThat(r.header("x-second")).isEqualTo("two");
+    assertThat(r.header("x-third")).isEqualTo("nil");
+    assertThat(r.header("x-replace-me")).isEqualTo("replaced");
+    assertThat(r.header("x-remove-me")).isNull();
+    assertThat(r.header("x-pairs")).isEqualTo("x-in-a=1,x-in-b=2");
+    assertThat(r.header("x-b64")).isEqualTo(java.util.Base64.getEncoder().encodeToString("hi\0there".getBytes(StandardCharsets.UTF_8)));
+    assertThat(Long.parseLong(r.header("x-ts"))).isBetween(before, after);
+    assertThat(Long.parseLong(r.header("x-ts-us")) / 1000).isBetween(before, after);
+    assertThat(r.header("x-fc")).isEqualTo("table");
+    int port = server.listenerAddress("misc").getPort();
+    assertThat(r.header("x-remote")).startsWith("127.0.0.1:").isEqualTo(r.header("x-direct-remote"));
+    assertThat(r.header("x-local")).isEqualTo("127.0.0.1:" + port).isEqualTo(r.header("x-direct-local"));
+    assertThat(r.header("x-protocol")).isEqualTo("HTTP/1.1");
+    assertThat(r.header("x-dm")).isEqualTo("ns.a:v,ns.b:2");
+    assertThat(r.header("x-dup")).isEqualTo("value_0,value_1,value_2");
+    assertThat(r.header("x-dup-last")).isEqualTo("value_2");
+    assertThat(r.header("x-xff-on")).isEqualTo("127.0.0.1");
+    assertThat(r.header("x-xff-off")).isEqualTo("null");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> trailerUpstream.seen.stream().anyMatch(q -> q.uri().equals("/echo?async=1")));
+    assertThat(seenAt("/echo?async=1").content().toString(StandardCharsets.UTF_8)).isEqualTo("fire and forget");
+    // every log level and call above ran without a script error
+    assertThat(server.stats().counter("http.misc.lua.errors").value()).isEqualTo(errors);
+  }
+
+  @Test
+  void bodyOverTheBufferLimitIs413OnRequestsAnd500OnResponses() throws Exception {
+    HttpResponse<String> small = send(request("limit", "/limit/small").POST(HttpRequest.BodyPublishers.ofString("abc")));
+    assertThat(small.statusCode()).isEqualTo(200);
+    assertThat(lastAt(backend, "/limit/small").header("x-len")).isEqualTo("3");
+    assertThat(small.headers().firstValue("x-response-len")).hasValue(Integer.toString(small.body().length()));
+
+    HttpResponse<String> bigRequest = send(request("limit", "/limit/request")
+        .POST(HttpRequest.BodyPublishers.ofString("r".repeat(4096))));
+    assertThat(bigRequest.statusCode()).isEqualTo(413);
+    assertThat(seen(backend, "/limit/request")).isZero();
+
+    // 900 bytes fit on the way up; the upstream's echo of them and of the headers does not on the way back
+    HttpResponse<String> bigResponse = send(request("limit", "/limit/response")
+        .POST(HttpRequest.BodyPublishers.ofString("s".repeat(900))));
+    assertThat(bigResponse.statusCode()).isEqualTo(500);
+    assertThat(seen(backend, "/limit/response")).isEqualTo(1);
   }
 
   private static HttpResponse<String> verify(KeyPair keys, String algorithm, String hash, String signed, String sent,
