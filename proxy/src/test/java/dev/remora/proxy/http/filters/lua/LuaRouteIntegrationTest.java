@@ -108,6 +108,13 @@ class LuaRouteIntegrationTest {
         hs:add("x-trailer", t and t:get("x-checksum") or "none")
         if t then t:add("x-lua-trailer", "seen") end
       end
+      function envoy_on_response(h)
+        local t = h:trailers()
+        h:headers():add("x-response-trailer", t and t:get("x-upstream-trailer") or "none")
+        local n = 0
+        for chunk in h:bodyChunks() do n = n + chunk:length() end
+        h:headers():add("x-response-bytes", tostring(n))
+      end
       """;
   static final String CRYPTO = """
       local function unhex(s)
@@ -417,6 +424,16 @@ class LuaRouteIntegrationTest {
 
     send(request("body", "/echo?t=3"));
     assertThat(seenAt("/echo?t=3").headers().get("x-chunks")).isEqualTo("0");
+  }
+
+  @Test
+  void responseTrailersAndBodyChunksOnTheResponsePath() throws Exception {
+    String response = RawHttp.exchange(server.listenerAddress("body"),
+        "GET /trailers HTTP/1.1\r\nHost: lua.test\r\nTE: trailers\r\n\r\n", 3000).toLowerCase(java.util.Locale.ROOT);
+    assertThat(response).startsWith("http/1.1 200");
+    assertThat(response).contains("x-response-trailer: t1\r\n").contains("x-response-bytes: 13\r\n");
+    // the upstream's trailer is passed on after the body
+    assertThat(response).contains("with trailers").containsPattern("\r\n0\r\nx-upstream-trailer: t1\r\n");
   }
 
   @Test
