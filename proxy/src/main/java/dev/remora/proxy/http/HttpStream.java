@@ -58,6 +58,8 @@ public final class HttpStream {
   private boolean reset;
   private boolean complete;
   private boolean headRequest;
+  /** The HTTP/1.x client asked to close after this response (connection: close, or HTTP/1.0 without keep-alive). */
+  private boolean clientClose;
   private AsyncHttpClient httpClient;
 
   HttpStream(DownstreamConnection conn, Channel out) {
@@ -135,6 +137,11 @@ public final class HttpStream {
 
   /** The request headers as Envoy's connection manager prepares them, before any filter. */
   private void prepareRequestHeaders(HttpHeaders headers) {
+    // read before the router strips hop-by-hop headers from the request it forwards
+    String connection = headers.get(HttpHeaderNames.CONNECTION);
+    clientClose = request.protocolVersion() == HttpVersion.HTTP_1_0
+        ? connection == null || !connection.equalsIgnoreCase("keep-alive")
+        : connection != null && connection.equalsIgnoreCase("close");
     for (CharSequence ext : EXTENSION_HEADERS) {
       headers.remove(ext);
     }
@@ -270,11 +277,7 @@ public final class HttpStream {
     if (!requestComplete) {
       return true;  // the rest of the request cannot be read reliably: close, as Envoy does
     }
-    String connection = request.headers().get(HttpHeaderNames.CONNECTION);
-    if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
-      return connection == null || !connection.equalsIgnoreCase("keep-alive");
-    }
-    return connection != null && connection.equalsIgnoreCase("close");
+    return clientClose;
   }
 
   private void onResponseComplete() {

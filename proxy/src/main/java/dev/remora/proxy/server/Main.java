@@ -49,6 +49,7 @@ public final class Main {
     }
     try {
       Server server = Server.start(bootstrap, options.concurrency());
+      server.listeners().drainTimeMillis(options.drainTime().toMillis());
       XdsRuntime.start(server, bootstrap, options.serviceNode(), options.serviceCluster());
       ServerLifecycle lifecycle = new ServerLifecycle(server, options.drainTime());
       if (bootstrap.hasAdmin()) {

@@ -16,7 +16,11 @@ import org.luaj.vm2.Varargs;
  * and the {@code verifySignature} check, with the JDK's crypto providers.
  */
 final class PublicKeyWrapper {
-  static final LuaTable META = new LuaObjects.Methods<>(PublicKeyWrapper.class, "public key").metatable();
+  // get(): Envoy's wrapper offers it and scripts written for Envoy call importPublicKey(...):get();
+  // here the wrapper itself is the key verifySignature takes, nil when the DER did not parse.
+  static final LuaTable META = new LuaObjects.Methods<>(PublicKeyWrapper.class, "public key")
+      .add("get", (w, a) -> w.key == null ? LuaValue.NIL : a.arg1())
+      .metatable();
   private static final Map<String, String> DIGESTS = Map.of(
       "sha1", "SHA1", "sha224", "SHA224", "sha256", "SHA256", "sha384", "SHA384", "sha512", "SHA512");
 

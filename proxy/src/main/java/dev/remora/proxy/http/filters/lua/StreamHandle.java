@@ -314,12 +314,13 @@ final class StreamHandle {
   }
 
   String routeName() {
-    String name = cb.streamInfo().routeName();
-    if (name == null || name.isEmpty()) {
-      RouteView r = route();
-      return r == null ? "" : r.name();
+    // the route matched now: after clearRouteCache() the stream info still names the first match
+    RouteView r = route();
+    if (r != null) {
+      return r.name();
     }
-    return name;
+    String name = cb.streamInfo().routeName();
+    return name == null ? "" : name;
   }
 
   private RouteView route() {

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /continent_code} answers {@code EU} (or {@code ?code=XX}), {@code /echo} echoes method, body
  * and a few headers, {@code /dup} answers repeated headers, {@code /delay?ms=N&tag=T} answers
  * {@code T} after N ms, {@code /never} never answers, {@code /gate?tag=T} answers {@code T} only once
- * {@code /open} has been requested (which answers {@code opened}).
+ * {@code /open} has been requested (which answers {@code opened}), {@code /trailers} answers a chunked
+ * body followed by the trailer {@code x-upstream-trailer: t1}.
  */
 final class LoopbackUpstream implements AutoCloseable {
   private final EventLoopGroup group = new NioEventLoopGroup(1);
@@ -84,6 +85,13 @@ final class LoopbackUpstream implements AutoCloseable {
           long ms = Long.parseLong(param(q, "ms", "100"));
           String tag = param(q, "tag", "delayed");
           ctx.executor().schedule(() -> reply(ctx, text(tag)), ms, TimeUnit.MILLISECONDS);
+        }
+        case "/trailers" -> {
+          // chunked, with a trailer after the body
+          FullHttpResponse r = text("with trailers");
+          r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+          r.trailingHeaders().set("x-upstream-trailer", "t1");
+          ctx.writeAndFlush(r);
         }
         case "/never" -> { /* keep the caller waiting */ }
         case "/gate" -> {
