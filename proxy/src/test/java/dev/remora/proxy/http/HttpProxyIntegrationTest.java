@@ -183,6 +183,20 @@ class HttpProxyIntegrationTest {
   }
 
   @Test
+  void honoursTheClientsConnectionClose() throws Exception {
+    InetSocketAddress address = server.listenerAddress("web");
+    try (java.net.Socket socket = new java.net.Socket(address.getAddress(), address.getPort())) {
+      socket.getOutputStream().write("GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      socket.setSoTimeout(5000);
+      socket.getInputStream().transferTo(got);  // returns only when the proxy closes the connection
+      assertThat(got.toString(java.nio.charset.StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 200 ").containsIgnoringCase("connection: close");
+    }
+  }
+
+  @Test
   void closesSlowClientsAfterTheHeaderTimeout() throws Exception {
     String partial = RawHttp.exchange(server.listenerAddress("web"), "GET / HTTP/1.1\r\nHost: x\r\n", 3000);
     assertThat(partial).startsWith("HTTP/1.1 408 ");
