@@ -55,10 +55,10 @@ public final class ClusterMode implements AutoCloseable {
     });
     this.controlPlane = new ControlPlane(source::snapshot, debounce, registry);
     cp[0] = controlPlane;
-    listeners = new ListenerReconciler(controlPlane);
-    clusters = new ClusterReconciler(controlPlane);
-    routes = new RouteReconciler(controlPlane);
-    luaFilters = new LuaFilterReconciler(controlPlane);
+    listeners = new ListenerReconciler(controlPlane, leader::get);
+    clusters = new ClusterReconciler(controlPlane, leader::get);
+    routes = new RouteReconciler(controlPlane, leader::get);
+    luaFilters = new LuaFilterReconciler(controlPlane, leader::get);
     controlPlane.onGraph(g -> {
       if (leader.get() && source.synced()) {
         ResourceSet in = source.snapshot();

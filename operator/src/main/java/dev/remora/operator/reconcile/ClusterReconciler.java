@@ -5,7 +5,7 @@ import dev.remora.operator.api.Cluster;
 
 /** Keeps every Cluster's status in line with the graph (see {@link StatusReconciler}). */
 final class ClusterReconciler extends StatusReconciler<Cluster> {
-  ClusterReconciler(ControlPlane controlPlane) {
-    super(controlPlane);
+  ClusterReconciler(ControlPlane controlPlane, java.util.function.BooleanSupplier leading) {
+    super(controlPlane, leading);
   }
 }

@@ -5,7 +5,7 @@ import dev.remora.operator.api.Listener;
 
 /** Keeps every Listener's status in line with the graph (see {@link StatusReconciler}). */
 final class ListenerReconciler extends StatusReconciler<Listener> {
-  ListenerReconciler(ControlPlane controlPlane) {
-    super(controlPlane);
+  ListenerReconciler(ControlPlane controlPlane, java.util.function.BooleanSupplier leading) {
+    super(controlPlane, leading);
   }
 }

@@ -5,7 +5,7 @@ import dev.remora.operator.api.LuaFilter;
 
 /** Keeps every LuaFilter's status in line with the graph (see {@link StatusReconciler}). */
 final class LuaFilterReconciler extends StatusReconciler<LuaFilter> {
-  LuaFilterReconciler(ControlPlane controlPlane) {
-    super(controlPlane);
+  LuaFilterReconciler(ControlPlane controlPlane, java.util.function.BooleanSupplier leading) {
+    super(controlPlane, leading);
   }
 }

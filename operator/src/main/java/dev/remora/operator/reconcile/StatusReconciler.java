@@ -27,10 +27,16 @@ import java.util.List;
  */
 abstract class StatusReconciler<R extends CustomResource<?, ? extends ResourceStatus>> implements Reconciler<R> {
   private final ControlPlane controlPlane;
+  private final java.util.function.BooleanSupplier leading;
   private final SimpleInboundEventSource<R> graphEvents = new SimpleInboundEventSource<>("graph");
 
-  StatusReconciler(ControlPlane controlPlane) {
+  /**
+   * @param leading whether this replica holds the Lease: JOSDK starts reconciling when it gets it
+   *     but, told not to exit when it loses it, would go on reconciling; this stops the writes
+   */
+  StatusReconciler(ControlPlane controlPlane, java.util.function.BooleanSupplier leading) {
     this.controlPlane = controlPlane;
+    this.leading = leading;
   }
 
   @Override
@@ -41,6 +47,9 @@ abstract class StatusReconciler<R extends CustomResource<?, ? extends ResourceSt
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
   public UpdateControl<R> reconcile(R resource, Context<R> context) {
+    if (!leading.getAsBoolean()) {
+      return UpdateControl.noUpdate();
+    }
     ResourceStatus next = DesiredStatus.of(resource, controlPlane.publisher().graph(), controlPlane.rejections());
     if (next == null) {
       return UpdateControl.noUpdate(); // up to date, or the graph has not caught up: graphChanged will call again
