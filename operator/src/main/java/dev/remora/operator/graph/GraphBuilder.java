@@ -66,7 +66,7 @@ public final class GraphBuilder {
   /** One build: the state shared by its steps. */
   private final class Build {
     private final ResourceSet in;
-    private final Map<ObjectRef, StatusDraft> status = new TreeMap<>();
+    private final Map<ObjectRef, StatusDraft> status = new HashMap<>(); // sorted once, into conditions
     private final Map<ObjectRef, Long> generations = new HashMap<>();
     private final TreeMap<ObjectRef, ClusterNode> clusters = new TreeMap<>();
     private final Map<ObjectRef, LuaNode> scripts = new HashMap<>();

@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalMode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalMode.class);
+  /**
+   * Quiet period after a file event. inotify reports a save within a millisecond and the watcher
+   * folds the events already queued into one report, so a short delay is enough to let an
+   * editor's write + rename settle; the 75 ms of cluster mode would be most of the latency budget.
+   */
+  public static final java.time.Duration DEBOUNCE = java.time.Duration.ofMillis(10);
 
   private final Path dir;
   private final ResourceFiles files = new ResourceFiles();
@@ -31,13 +37,16 @@ public final class LocalMode implements AutoCloseable {
   private DirectoryWatcher watcher;
   private List<ResourceFiles.Problem> lastProblems = List.of();
   private Map<ObjectRef, String> lastReported = Map.of();
+  /** Paths the watcher reported since the last load; a null entry asks for a full rescan. */
+  private final java.util.Set<Path> dirty = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicBoolean rescan = new java.util.concurrent.atomic.AtomicBoolean(true);
 
   public LocalMode(Path dir, MeterRegistry registry) {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("--local: " + dir + " is not a directory");
     }
     this.dir = dir;
-    this.controlPlane = new ControlPlane(this::load, ControlPlane.DEFAULT_DEBOUNCE, registry);
+    this.controlPlane = new ControlPlane(this::load, DEBOUNCE, registry);
     controlPlane.onGraph(this::report);
   }
 
@@ -45,7 +54,7 @@ public final class LocalMode implements AutoCloseable {
   public LocalMode start(InetSocketAddress address) throws IOException {
     controlPlane.rebuildNow();
     controlPlane.serve(address);
-    watcher = new DirectoryWatcher(dir, controlPlane::changed);
+    watcher = new DirectoryWatcher(dir, this::changed);
     LOG.info("serving xDS for {} on {}:{}", dir, address.getHostString(), controlPlane.port());
     return this;
   }
@@ -54,9 +63,26 @@ public final class LocalMode implements AutoCloseable {
     return controlPlane;
   }
 
+  /** Called by the watcher: remember what changed (before triggering, so the rebuild sees it). */
+  private void changed(java.util.Set<Path> paths) {
+    if (paths == null) {
+      rescan.set(true);
+    } else {
+      dirty.addAll(paths);
+    }
+    controlPlane.changed();
+  }
+
   private ResourceSet load() {
     try {
-      ResourceFiles.Loaded loaded = files.load(dir);
+      ResourceFiles.Loaded loaded;
+      if (rescan.getAndSet(false)) {
+        loaded = files.load(dir); // paths still in dirty are re-read next time: harmless
+      } else {
+        java.util.List<Path> changed = new java.util.ArrayList<>(dirty);
+        dirty.removeAll(changed);
+        loaded = files.reload(dir, changed);
+      }
       if (!loaded.problems().equals(lastProblems)) {
         loaded.problems().forEach(p -> LOG.warn("skipped {}", p));
         lastProblems = loaded.problems();

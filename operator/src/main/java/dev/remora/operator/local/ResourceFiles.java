@@ -39,8 +39,8 @@ public final class ResourceFiles {
       "v1/Secret", Secret.class,
       "discovery.k8s.io/v1/EndpointSlice", EndpointSlice.class);
 
-  /** Parsed files by path, reused while size and modification time are unchanged. */
-  private final Map<Path, Parsed> cache = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Parsed files by path (sorted), reused while size and modification time are unchanged. */
+  private final java.util.NavigableMap<Path, Parsed> cache = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   private record Parsed(long size, java.nio.file.attribute.FileTime modified, List<HasMetadata> objects,
       List<Problem> problems) {}
@@ -65,25 +65,50 @@ public final class ResourceFiles {
     try (Stream<Path> s = Files.walk(dir)) {
       files = s.filter(Files::isRegularFile).filter(ResourceFiles::isResourceFile).sorted().toList();
     }
+    for (Path f : files) {
+      parsed(dir, f, false);
+    }
+    cache.keySet().retainAll(new java.util.HashSet<>(files));
+    return assemble();
+  }
+
+  /**
+   * Re-reads only {@code changed} paths under {@code dir} (files, or deleted directories), keeping
+   * every other file as last read: a change costs one file's parse, not a walk of the tree. The
+   * caller must have {@link #load loaded} {@code dir} once before.
+   */
+  public Loaded reload(Path dir, java.util.Collection<Path> changed) {
+    for (Path p : changed) {
+      if (Files.isRegularFile(p)) {
+        if (isResourceFile(p)) {
+          parsed(dir, p, true); // the watcher saw it change: do not trust a same-tick mtime
+        }
+      } else if (!Files.exists(p)) {
+        // a deleted file, or a deleted directory and everything that was under it
+        cache.keySet().removeIf(k -> k.startsWith(p));
+      }
+    }
+    return assemble();
+  }
+
+  private Loaded assemble() {
     ResourceSet.Builder set = ResourceSet.builder();
     List<Problem> problems = new ArrayList<>();
-    for (Path f : files) {
-      Parsed p = parsed(dir, f);
+    for (Parsed p : cache.values()) {
       p.objects().forEach(set::add);
       problems.addAll(p.problems());
     }
-    cache.keySet().retainAll(new java.util.HashSet<>(files));
     return new Loaded(set.build(), problems);
   }
 
   /** The objects in {@code f}, re-parsed only when its size or modification time changed. */
-  private Parsed parsed(Path dir, Path f) {
+  private Parsed parsed(Path dir, Path f, boolean force) {
     String source = dir.relativize(f).toString();
     try {
       long size = Files.size(f);
       java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(f);
       Parsed cached = cache.get(f);
-      if (cached != null && cached.size() == size && cached.modified().equals(modified)) {
+      if (!force && cached != null && cached.size() == size && cached.modified().equals(modified)) {
         return cached;
       }
       List<Problem> problems = new ArrayList<>();
@@ -92,8 +117,9 @@ public final class ResourceFiles {
       cache.put(f, p);
       return p;
     } catch (IOException e) {
-      cache.remove(f);
-      return new Parsed(-1, null, List.of(), List.of(new Problem(source, "unreadable: " + e.getMessage())));
+      Parsed p = new Parsed(-1, null, List.of(), List.of(new Problem(source, "unreadable: " + e.getMessage())));
+      cache.put(f, p);
+      return p;
     }
   }
 

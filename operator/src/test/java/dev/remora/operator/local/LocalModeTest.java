@@ -82,6 +82,44 @@ class LocalModeTest {
       Files.delete(dir.resolve("luafilter.yaml"));
       DiscoveryResponse third = proxy.next(LDS);
       assertThat(luaCode(third.getResources(0).unpack(Listener.class))).isNull();
+      proxy.ack(third);
+
+      // a new subdirectory is watched and read (files may land in it before the watch does)
+      Path more = Files.createDirectory(dir.resolve("more"));
+      Files.writeString(more.resolve("second.yaml"), """
+          apiVersion: remora.dev/v1alpha1
+          kind: Listener
+          metadata: {name: second}
+          spec: {port: 10002, proxySelector: {matchLabels: {app: edge}}}
+          """);
+      DiscoveryResponse fourth = proxy.next(LDS);
+      while (fourth.getResourcesCount() < 2) { // the directory and the file may come as two rebuilds
+        proxy.ack(fourth);
+        fourth = proxy.next(LDS);
+      }
+      assertThat(fourth.getResourcesList().stream().map(a -> name(a))).containsExactlyInAnyOrder("default/second", "default/web");
+      proxy.ack(fourth);
+
+      // only the changed file is re-read: a rewrite of the same size still counts
+      Files.writeString(more.resolve("second.yaml"), Files.readString(more.resolve("second.yaml")).replace("10002", "10003"));
+      DiscoveryResponse fifth = proxy.next(LDS);
+      assertThat(fifth.getResources(0).unpack(Listener.class).getAddress().getSocketAddress().getPortValue())
+          .isEqualTo(10003);
+      proxy.ack(fifth);
+
+      // deleting the directory removes what it held
+      Files.delete(more.resolve("second.yaml"));
+      Files.delete(more);
+      DiscoveryResponse sixth = proxy.next(LDS);
+      assertThat(sixth.getResourcesList().stream().map(a -> name(a))).containsExactly("default/web");
+    }
+  }
+
+  private static String name(com.google.protobuf.Any a) {
+    try {
+      return a.unpack(Listener.class).getName();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
     }
   }
 

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class ClusterModeMockServerTest {
   static KubernetesClient client;
+  static io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server;
 
   private static final String YAML = """
       apiVersion: remora.dev/v1alpha1
@@ -76,8 +77,15 @@ class ClusterModeMockServerTest {
       client.resource(o).create();
     }
     assertThat(problems).isEmpty();
+    // JOSDK checks that it may use Leases before electing; the CRUD mock has no RBAC to answer it
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews").andReturn(201, """
+        {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "status": {"incomplete": false,
+         "resourceRules": [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["*"]}],
+         "nonResourceRules": []}}""").always();
 
-    try (ClusterMode mode = new ClusterMode(client, new SimpleMeterRegistry(), Duration.ofMillis(50))
+    try (ClusterMode mode = new ClusterMode(client, new SimpleMeterRegistry(), Duration.ofMillis(50),
+        // the mock server answers server-side apply with 415
+        o -> o.withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false))
         .start(new InetSocketAddress("127.0.0.1", 0), "default", "operator-0")) {
       await().atMost(Duration.ofSeconds(30)).until(mode::isLeader);
       try (AdsTestClient proxy = new AdsTestClient(mode.controlPlane().port(), "edge-1", Map.of("app", "edge"))) {

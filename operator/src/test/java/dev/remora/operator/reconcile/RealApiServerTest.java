@@ -39,7 +39,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The generated CRDs and the examples on a real kube-apiserver: the schema and CEL rules accept
  * crds/examples and refuse crds/examples/invalid with their messages; the operator in cluster mode
- * serves the examples over ADS and writes status through the status subresource.
+ * (JOSDK reconcilers, JOSDK leader election) serves the examples over ADS and writes status through
+ * the status subresource with server-side apply.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -58,7 +59,8 @@ class RealApiServerTest {
             .load(f.toFile()).item();
         client.resource(crd).create();
         client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                && c.getStatus().getConditions().stream()
                 .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")), 60, TimeUnit.SECONDS);
       }
     }
@@ -116,6 +118,25 @@ class RealApiServerTest {
         DiscoveryResponse lds = proxy.next(LDS);
         assertThat(lds.getResources(0).unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class).getName())
             .isEqualTo("shop/web");
+        proxy.ack(lds);
+        // the snapshot the informer caches give: both Clusters, and the Route's three matches
+        proxy.subscribe(AdsTestClient.CDS);
+        DiscoveryResponse cds = proxy.next(AdsTestClient.CDS);
+        List<String> clusterNames = new java.util.ArrayList<>();
+        for (var any : cds.getResourcesList()) {
+          clusterNames.add(any.unpack(io.envoyproxy.envoy.config.cluster.v3.Cluster.class).getName());
+        }
+        assertThat(clusterNames).containsExactly("shop/catalog", "shop/checkout");
+        proxy.ack(cds);
+        proxy.subscribe(AdsTestClient.RDS, "shop/web");
+        var rc = proxy.next(AdsTestClient.RDS).getResources(0)
+            .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class);
+        assertThat(rc.getName()).isEqualTo("shop/web");
+        List<String> matches = rc.getVirtualHostsList().stream().flatMap(v -> v.getRoutesList().stream())
+            .map(r -> r.getMatch().hasPathSeparatedPrefix() ? "prefix " + r.getMatch().getPathSeparatedPrefix()
+                : r.getMatch().getPrefix().isEmpty() ? "path " + r.getMatch().getPath() : "prefix " + r.getMatch().getPrefix())
+            .toList();
+        assertThat(matches).containsExactlyInAnyOrder("prefix /catalog", "prefix /checkout", "path /old-catalog");
       }
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
         for (Class<? extends io.fabric8.kubernetes.client.CustomResource<?, ? extends ResourceStatus>> type
@@ -124,7 +145,11 @@ class RealApiServerTest {
             assertThat(o.getStatus()).as(o.getMetadata().getName()).isNotNull();
             assertThat(o.getStatus().observedGeneration).isEqualTo(o.getMetadata().getGeneration());
             assertThat(o.getStatus().conditions).as(type.getSimpleName() + " " + o.getMetadata().getName())
-                .hasSize(3).allMatch(Condition::isTrue);
+                .hasSize(3).allMatch(Condition::isTrue)
+                .allMatch(c -> c.observedGeneration.equals(o.getMetadata().getGeneration()));
+            // written by JOSDK's UpdateControl.patchStatus: a server-side apply on the status subresource
+            assertThat(o.getMetadata().getManagedFields())
+                .anyMatch(m -> "Apply".equals(m.getOperation()) && "status".equals(m.getSubresource()));
           }
         }
       });
