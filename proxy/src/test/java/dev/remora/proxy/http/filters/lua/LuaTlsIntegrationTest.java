@@ -37,6 +37,17 @@ class LuaTlsIntegrationTest {
         hs:add("x-tls", ssl:tlsVersion())
         hs:add("x-sni", h:streamInfo():requestedServerName())
         hs:add("x-same", tostring(h:streamInfo():downstreamSslConnection():subjectPeerCertificate() == ssl:subjectPeerCertificate()))
+        hs:add("x-validated", tostring(ssl:peerCertificateValidated()))
+        hs:add("x-digest", ssl:sha256PeerCertificateDigest())
+        hs:add("x-serial", ssl:serialNumberPeerCertificate())
+        hs:add("x-issuer", ssl:issuerPeerCertificate())
+        hs:add("x-subject-local", ssl:subjectLocalCertificate())
+        hs:add("x-valid", tostring(ssl:validFromPeerCertificate() < ssl:expirationPeerCertificate()))
+        hs:add("x-cipher", ssl:ciphersuiteString())
+        hs:add("x-cipher-id", tostring(ssl:ciphersuiteId()))
+        hs:add("x-peer-dns", table.concat(ssl:dnsSansPeerCertificate(), ","))
+        hs:add("x-pem", tostring(string.find(ssl:urlEncodedPemEncodedPeerCertificate(), "BEGIN%%20CERTIFICATE") ~= nil))
+        hs:add("x-session", "[" .. ssl:sessionId() .. "]")
       end
       """;
 
@@ -120,6 +131,17 @@ class LuaTlsIntegrationTest {
       assertThat(seen.header("x-tls")).startsWith("TLSv1.");
       assertThat(seen.header("x-sni")).isEqualTo("server.example");
       assertThat(seen.header("x-same")).isEqualTo("true");
+      assertThat(seen.header("x-validated")).isEqualTo("true");
+      assertThat(seen.header("x-digest")).matches("[0-9a-f]{64}");
+      assertThat(seen.header("x-serial")).matches("[0-9a-fA-F]+");
+      assertThat(seen.header("x-issuer")).contains("CN=");
+      assertThat(seen.header("x-subject-local")).contains("CN=");
+      assertThat(seen.header("x-valid")).isEqualTo("true");
+      assertThat(seen.header("x-cipher")).isNotBlank();
+      assertThat(seen.header("x-cipher-id")).matches("0x[0-9a-fA-F]{4}");
+      assertThat(seen.header("x-peer-dns")).isNotNull();
+      assertThat(seen.header("x-pem")).isEqualTo("true");
+      assertThat(seen.header("x-session")).matches("\\[[0-9a-f]*\\]");  // TLS 1.3 may have no session id
 
       int plainPort = server.listenerAddress("plain").getPort();
       Process plain = new ProcessBuilder(ExternalTools.require("curl").toString(), "-s", "--max-time", "10",
