@@ -54,6 +54,37 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   private static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
   private static final AsciiString EXPECTED_TIMEOUT = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
 
+  /** Header values for 0..999 ms, made once: the service time is almost always in this range. */
+  private static final AsciiString[] MILLIS = new AsciiString[1000];
+
+  static {
+    for (int i = 0; i < MILLIS.length; i++) {
+      MILLIS[i] = AsciiString.cached(Integer.toString(i));
+    }
+  }
+
+  /** A route's timeout as a header value; routes share a few timeouts, so the last one is kept. */
+  private static volatile MillisValue lastTimeout = new MillisValue(15_000);
+
+  private record MillisValue(long millis, AsciiString text) {
+    MillisValue(long millis) {
+      this(millis, AsciiString.cached(Long.toString(millis)));
+    }
+  }
+
+  private static CharSequence millis(long value) {
+    return value >= 0 && value < MILLIS.length ? MILLIS[(int) value] : Long.toString(value);
+  }
+
+  private static CharSequence timeoutValue(long value) {
+    MillisValue last = lastTimeout;
+    if (last.millis() != value) {
+      last = new MillisValue(value);
+      lastTimeout = last;
+    }
+    return last.text();
+  }
+
   private final RouterCallbacks callbacks;
   private RouteMatch route;
   private HeaderMutations mutations;
@@ -127,7 +158,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     mutations.applyToRequest(request, info);
     timeoutMillis = forward.timeoutMillis();
     if (timeoutMillis > 0) {
-      request.headers().set(EXPECTED_TIMEOUT, Long.toString(timeoutMillis));
+      request.headers().set(EXPECTED_TIMEOUT, timeoutValue(timeoutMillis));
     }
     UpstreamRequests.prepare(request, endStream, cluster.config().protocol());
     clusterStats.rqTotal.inc();
@@ -217,7 +248,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     callbacks.streamInfo().markUpstreamResponse();
     clusterStats.countResponse(response.status().code());
     UpstreamRequests.prepare(response);
-    response.headers().set(UPSTREAM_SERVICE_TIME, Long.toString((System.nanoTime() - upstreamStartNanos) / 1_000_000));
+    response.headers().set(UPSTREAM_SERVICE_TIME, millis((System.nanoTime() - upstreamStartNanos) / 1_000_000));
     mutations.applyToResponse(response.headers(), callbacks.request(), callbacks.streamInfo());
     callbacks.encodeHeaders(response, endStream);
   }
