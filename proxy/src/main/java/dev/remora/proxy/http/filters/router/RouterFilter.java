@@ -31,11 +31,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The terminal filter ({@code envoy.filters.http.router}): acts on the matched route (forward,
@@ -94,7 +92,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   private ConnectionPool.Pending pending;
   private UpstreamStream upstream;
   private ArrayDeque<HttpObject> queued;
-  private ScheduledFuture<?> timeout;
+  private FixedTimeouts.Handle timeout;
   private long timeoutMillis;
   private long upstreamStartNanos;
   private boolean responseStarted;
@@ -203,7 +201,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
 
   private void startTimeout() {
     if (timeoutMillis > 0 && timeout == null && !done) {
-      timeout = callbacks.eventLoop().schedule(this::onTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+      timeout = FixedTimeouts.schedule(callbacks.eventLoop(), timeoutMillis, this::onTimeout);
     }
   }
 
@@ -320,7 +318,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
     done = true;
     if (timeout != null) {
-      timeout.cancel(false);
+      timeout.cancel();
       timeout = null;
     }
     if (clusterStats != null) {
