@@ -253,7 +253,8 @@ public final class HttpStream {
   private void writeData(ByteBuf data, boolean endStream) {
     info.addBytesSent(data.readableBytes());
     if (endStream) {
-      out.writeAndFlush(new DefaultLastHttpContent(data), out.voidPromise());
+      // no trailers here (they go through writeTrailers): share the empty set instead of allocating one
+      out.writeAndFlush(new DefaultLastHttpContent(data, EmptyHttpHeaders.INSTANCE), out.voidPromise());
       onResponseComplete();
     } else {
       out.writeAndFlush(new DefaultHttpContent(data), out.voidPromise());

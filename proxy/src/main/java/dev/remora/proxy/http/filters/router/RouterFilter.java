@@ -31,11 +31,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The terminal filter ({@code envoy.filters.http.router}): acts on the matched route (forward,
@@ -54,6 +52,37 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   private static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
   private static final AsciiString EXPECTED_TIMEOUT = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
 
+  /** Header values for 0..999 ms, made once: the service time is almost always in this range. */
+  private static final AsciiString[] MILLIS = new AsciiString[1000];
+
+  static {
+    for (int i = 0; i < MILLIS.length; i++) {
+      MILLIS[i] = AsciiString.cached(Integer.toString(i));
+    }
+  }
+
+  /** A route's timeout as a header value; routes share a few timeouts, so the last one is kept. */
+  private static volatile MillisValue lastTimeout = new MillisValue(15_000);
+
+  private record MillisValue(long millis, AsciiString text) {
+    MillisValue(long millis) {
+      this(millis, AsciiString.cached(Long.toString(millis)));
+    }
+  }
+
+  private static CharSequence millis(long value) {
+    return value >= 0 && value < MILLIS.length ? MILLIS[(int) value] : Long.toString(value);
+  }
+
+  private static CharSequence timeoutValue(long value) {
+    MillisValue last = lastTimeout;
+    if (last.millis() != value) {
+      last = new MillisValue(value);
+      lastTimeout = last;
+    }
+    return last.text();
+  }
+
   private final RouterCallbacks callbacks;
   private RouteMatch route;
   private HeaderMutations mutations;
@@ -63,7 +92,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   private ConnectionPool.Pending pending;
   private UpstreamStream upstream;
   private ArrayDeque<HttpObject> queued;
-  private ScheduledFuture<?> timeout;
+  private FixedTimeouts.Handle timeout;
   private long timeoutMillis;
   private long upstreamStartNanos;
   private boolean responseStarted;
@@ -127,7 +156,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     mutations.applyToRequest(request, info);
     timeoutMillis = forward.timeoutMillis();
     if (timeoutMillis > 0) {
-      request.headers().set(EXPECTED_TIMEOUT, Long.toString(timeoutMillis));
+      request.headers().set(EXPECTED_TIMEOUT, timeoutValue(timeoutMillis));
     }
     UpstreamRequests.prepare(request, endStream, cluster.config().protocol());
     clusterStats.rqTotal.inc();
@@ -172,7 +201,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
 
   private void startTimeout() {
     if (timeoutMillis > 0 && timeout == null && !done) {
-      timeout = callbacks.eventLoop().schedule(this::onTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+      timeout = FixedTimeouts.schedule(callbacks.eventLoop(), timeoutMillis, this::onTimeout);
     }
   }
 
@@ -217,7 +246,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     callbacks.streamInfo().markUpstreamResponse();
     clusterStats.countResponse(response.status().code());
     UpstreamRequests.prepare(response);
-    response.headers().set(UPSTREAM_SERVICE_TIME, Long.toString((System.nanoTime() - upstreamStartNanos) / 1_000_000));
+    response.headers().set(UPSTREAM_SERVICE_TIME, millis((System.nanoTime() - upstreamStartNanos) / 1_000_000));
     mutations.applyToResponse(response.headers(), callbacks.request(), callbacks.streamInfo());
     callbacks.encodeHeaders(response, endStream);
   }
@@ -289,7 +318,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
     done = true;
     if (timeout != null) {
-      timeout.cancel(false);
+      timeout.cancel();
       timeout = null;
     }
     if (clusterStats != null) {
