@@ -50,7 +50,6 @@ public final class HttpConnectionManagerConfig {
   private final Codec codec;
   private final RouteSource routes;
   private final List<HttpFilterFactory> filters;
-  private final List<String> filterNames;
   private final boolean useRemoteAddress;
   private final int xffNumTrustedHops;
   private final String serverName;
@@ -70,7 +69,7 @@ public final class HttpConnectionManagerConfig {
   private final AccessLogger accessLog;
 
   private HttpConnectionManagerConfig(HttpConnectionManager hcm, RouteSource routes, List<HttpFilterFactory> filters,
-      List<String> filterNames, int bufferLimit, Stats stats, AccessLogger accessLog) {
+      int bufferLimit, Stats stats, AccessLogger accessLog) {
     this.accessLog = accessLog;
     this.proto = hcm;
     this.statPrefix = hcm.getStatPrefix();
@@ -81,7 +80,6 @@ public final class HttpConnectionManagerConfig {
     };
     this.routes = routes;
     this.filters = List.copyOf(filters);
-    this.filterNames = List.copyOf(filterNames);
     this.useRemoteAddress = hcm.getUseRemoteAddress().getValue();
     this.xffNumTrustedHops = hcm.getXffNumTrustedHops();
     this.serverName = hcm.getServerName().isEmpty() ? "envoy" : hcm.getServerName();
@@ -121,7 +119,6 @@ public final class HttpConnectionManagerConfig {
       throw new ConfigException("http_filters", "must end with the router (" + ROUTER_TYPE + ")");
     }
     List<HttpFilterFactory> factories = new ArrayList<>();
-    List<String> names = new ArrayList<>();
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       HttpFilter filter = hcm.getHttpFilters(i);
       String path = "http_filters[" + i + "]";
@@ -151,7 +148,6 @@ public final class HttpConnectionManagerConfig {
       } catch (ConfigException e) {
         throw e.under(path + ".typed_config");
       }
-      names.add(filter.getName());
     }
     RouteSource routes;
     if (hcm.hasRouteConfig()) {
@@ -167,7 +163,7 @@ public final class HttpConnectionManagerConfig {
       throw new ConfigException("route_specifier", "one of route_config or rds is required");
     }
     AccessLogger accessLog = ctx.accessLogs().createAll(hcm.getAccessLogList(), "access_log");
-    return new HttpConnectionManagerConfig(hcm, routes, factories, names, bufferLimit, ctx.stats(), accessLog);
+    return new HttpConnectionManagerConfig(hcm, routes, factories, bufferLimit, ctx.stats(), accessLog);
   }
 
   /** What compiling a route table of this connection manager needs (inline or from RDS). */
@@ -207,7 +203,6 @@ public final class HttpConnectionManagerConfig {
   public Codec codec() { return codec; }
   public RouteSource routes() { return routes; }
   public List<HttpFilterFactory> filters() { return filters; }
-  public List<String> filterNames() { return filterNames; }
   public boolean useRemoteAddress() { return useRemoteAddress; }
   public int xffNumTrustedHops() { return xffNumTrustedHops; }
   public String serverName() { return serverName; }

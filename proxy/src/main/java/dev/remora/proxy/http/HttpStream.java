@@ -121,10 +121,6 @@ public final class HttpStream {
 
   private HttpHeaders requestTrailers;
 
-  public HttpHeaders requestTrailers() {
-    return requestTrailers;
-  }
-
   /** The client went away (connection closed or RST_STREAM). */
   void onDownstreamReset() {
     if (complete) {
