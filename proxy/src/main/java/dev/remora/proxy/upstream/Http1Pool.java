@@ -2,9 +2,9 @@ package dev.remora.proxy.upstream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -64,15 +64,8 @@ public final class Http1Pool implements ConnectionPool {
     stats.cxTotal.inc();
     stats.cxHttp1Total.inc();
     Connection conn = new Connection();
-    ChannelFuture future = connector.connect(loop, host, cluster.connectTimeoutMillis(), new ChannelInitializer<Channel>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        if (cluster.tls() != null) {
-          ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
-        }
-        ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), conn);
-      }
-    });
+    ChannelFuture future = connector.connect(loop, host, cluster,
+        () -> new ChannelHandler[] {new HttpClientCodec(4096, 64 * 1024, 64 * 1024), conn});
     future.addListener(f -> {
       if (f.isSuccess()) {
         stats.cxActive.inc();
@@ -81,13 +74,10 @@ public final class Http1Pool implements ConnectionPool {
         onIdle(conn);
       } else {
         open--;
-        stats.cxConnectFail.inc();
-        if (f.cause() instanceof io.netty.channel.ConnectTimeoutException) {
-          stats.cxConnectTimeout.inc();
-        }
+        String reason = UpstreamConnector.countFailure(stats, f.cause());
         Waiter waiter = waiting.pollFirst();
         if (waiter != null) {
-          waiter.callbacks.onPoolFailure(UpstreamConnector.failureReason(f.cause()), f.cause());
+          waiter.callbacks.onPoolFailure(reason, f.cause());
         }
       }
     });
@@ -216,17 +206,11 @@ public final class Http1Pool implements ConnectionPool {
         l.onResponseHeaders(response, false);
       }
       if (msg instanceof HttpContent content) {
-        if (msg instanceof LastHttpContent last) {
+        if (msg instanceof LastHttpContent) {
           responseDone = true;
-          if (!last.trailingHeaders().isEmpty()) {
-            content.release();
-            l.onResponseTrailers(last.trailingHeaders());
-          } else {
-            l.onResponseData(content.content(), true);
-          }
+        }
+        if (UpstreamResponseListener.relay(content, l)) {
           maybeRecycle();
-        } else {
-          l.onResponseData(content.content(), false);
         }
       }
     }

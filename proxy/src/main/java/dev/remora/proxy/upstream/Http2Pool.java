@@ -2,6 +2,7 @@ package dev.remora.proxy.upstream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -62,17 +63,9 @@ public final class Http2Pool implements ConnectionPool {
     ClusterStats stats = cluster.stats();
     stats.cxTotal.inc();
     stats.cxHttp2Total.inc();
-    ChannelFuture future = connector.connect(loop, host, cluster.connectTimeoutMillis(), new ChannelInitializer<Channel>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        if (cluster.tls() != null) {
-          ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
-        }
-        ch.pipeline().addLast(
-            Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings()).build(),
-            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-      }
-    });
+    ChannelFuture future = connector.connect(loop, host, cluster, () -> new ChannelHandler[] {
+        Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings()).build(),
+        new Http2MultiplexHandler(new ChannelInboundHandlerAdapter())});
     future.addListener(f -> {
       connecting = false;
       if (f.isSuccess()) {
@@ -91,11 +84,7 @@ public final class Http2Pool implements ConnectionPool {
           open(waiter);
         }
       } else {
-        stats.cxConnectFail.inc();
-        if (f.cause() instanceof io.netty.channel.ConnectTimeoutException) {
-          stats.cxConnectTimeout.inc();
-        }
-        String reason = UpstreamConnector.failureReason(f.cause());
+        String reason = UpstreamConnector.countFailure(stats, f.cause());
         Waiter waiter;
         while ((waiter = waiting.pollFirst()) != null) {
           waiter.callbacks.onPoolFailure(reason, f.cause());
@@ -230,18 +219,11 @@ public final class Http2Pool implements ConnectionPool {
             : response, false);
       }
       if (msg instanceof HttpContent content) {
-        if (msg instanceof LastHttpContent last) {
+        if (msg instanceof LastHttpContent) {
           responseDone = true;
           listener = null;
-          if (!last.trailingHeaders().isEmpty()) {
-            content.release();
-            l.onResponseTrailers(last.trailingHeaders());
-          } else {
-            l.onResponseData(content.content(), true);
-          }
-        } else {
-          l.onResponseData(content.content(), false);
         }
+        UpstreamResponseListener.relay(content, l);
       }
     }
 

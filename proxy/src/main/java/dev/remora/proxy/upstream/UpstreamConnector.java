@@ -3,7 +3,10 @@ package dev.remora.proxy.upstream;
 import dev.remora.proxy.server.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import java.util.function.Supplier;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 
@@ -24,6 +27,28 @@ public final class UpstreamConnector {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .handler(initializer)
         .connect(host.socketAddress());
+  }
+
+  /** Connects to a cluster's host: its TLS handler first (when the cluster has TLS), then {@code handlers}. */
+  public ChannelFuture connect(EventLoop loop, Host host, ClusterConfig cluster, Supplier<ChannelHandler[]> handlers) {
+    return connect(loop, host, cluster.connectTimeoutMillis(), new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        if (cluster.tls() != null) {
+          ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
+        }
+        ch.pipeline().addLast(handlers.get());
+      }
+    });
+  }
+
+  /** Counts a failed connect in the cluster's stats and returns Envoy's reset reason for it. */
+  public static String countFailure(ClusterStats stats, Throwable cause) {
+    stats.cxConnectFail.inc();
+    if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+      stats.cxConnectTimeout.inc();
+    }
+    return failureReason(cause);
   }
 
   /** Envoy's reset reason for a failed connect. */

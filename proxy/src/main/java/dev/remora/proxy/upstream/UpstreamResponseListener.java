@@ -1,7 +1,9 @@
 package dev.remora.proxy.upstream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 
 /** Receives one upstream response, on the worker's event loop. */
@@ -17,4 +19,19 @@ public interface UpstreamResponseListener {
 
   /** The stream ended before the response did; {@code reason} is an Envoy-style reset reason. */
   void onUpstreamReset(String reason);
+
+  /** Hands one decoded body part to {@code listener}; true when it ended the response. */
+  static boolean relay(HttpContent content, UpstreamResponseListener listener) {
+    if (!(content instanceof LastHttpContent last)) {
+      listener.onResponseData(content.content(), false);
+      return false;
+    }
+    if (last.trailingHeaders().isEmpty()) {
+      listener.onResponseData(content.content(), true);
+    } else {
+      content.release();
+      listener.onResponseTrailers(last.trailingHeaders());
+    }
+    return true;
+  }
 }
