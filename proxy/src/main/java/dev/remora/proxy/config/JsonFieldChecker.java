@@ -11,6 +11,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import java.math.BigInteger;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -24,9 +25,12 @@ final class JsonFieldChecker {
   private static final Pattern DURATION = Pattern.compile("-?\\d+(\\.\\d{1,9})?s");
 
   private final ConfigTypes types;
+  private final Consumer<Descriptor> named;
 
-  JsonFieldChecker(ConfigTypes types) {
+  /** {@code named} is told the type of every {@code @type} found (for the JSON parser's registry). */
+  JsonFieldChecker(ConfigTypes types, Consumer<Descriptor> named) {
     this.types = types;
+    this.named = named;
   }
 
   void check(JsonNode node, Descriptor type, String path) throws ConfigException {
@@ -65,6 +69,7 @@ final class JsonFieldChecker {
     if (type == null) {
       throw new ConfigException(path, "unknown extension type " + typeName(typeUrl.asText()));
     }
+    named.accept(type);
     if (isWellKnown(type)) {
       return; // {"@type": ..., "value": ...}
     }
@@ -269,6 +274,7 @@ final class JsonFieldChecker {
     if (node.isArray()) {
       return "a list";
     }
-    return node.isTextual() ? "\"" + node.asText() + "\"" : node.toString();
+    // asText, not toString: a value node's toString would load ObjectMapper just to print "42"
+    return node.isTextual() ? "\"" + node.asText() + "\"" : node.asText();
   }
 }

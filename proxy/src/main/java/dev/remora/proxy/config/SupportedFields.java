@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Refuses every set field that Remora does not implement, so a config never means something
@@ -28,30 +29,56 @@ public final class SupportedFields {
 
   private final Allowlist allowlist;
   private final ConfigTypes types;
-  private final Set<String> selfValidated;
+  private final Supplier<Set<String>> selfValidated;
 
   /**
    * @param selfValidated full names of message types whose owner validates them (HTTP filter
    *     configs); they are opaque unless the allowlist has an entry for them
    */
   public SupportedFields(Allowlist allowlist, ConfigTypes types, Set<String> selfValidated) {
-    this.allowlist = allowlist;
-    this.types = types;
-    this.selfValidated = Set.copyOf(selfValidated);
+    this(allowlist, types, constant(Set.copyOf(selfValidated)));
   }
 
-  /** Remora's allowlist and types; HTTP filters from the registry validate their own configs. */
+  private SupportedFields(Allowlist allowlist, ConfigTypes types, Supplier<Set<String>> selfValidated) {
+    this.allowlist = allowlist;
+    this.types = types;
+    this.selfValidated = selfValidated;
+  }
+
+  private static Supplier<Set<String>> constant(Set<String> set) {
+    return () -> set;
+  }
+
+  /**
+   * Remora's allowlist and types; HTTP filters from the registry validate their own configs (the
+   * registry's types are asked for when the first {@code Any} is checked, not at start).
+   */
   public static SupportedFields defaults() {
     SupportedFields result = defaults;
     if (result == null) {
-      Set<String> filterTypes = new HashSet<>();
-      for (Descriptor d : HttpFilterRegistry.get().configTypes()) {
-        filterTypes.add(d.getFullName());
-      }
-      result = new SupportedFields(RemoraAllowlist.table(), ConfigTypes.defaults(), filterTypes);
+      result = new SupportedFields(RemoraAllowlist.table(), ConfigTypes.defaults(), new FilterTypeNames());
       defaults = result;
     }
     return result;
+  }
+
+  /** Full names of the HTTP filter registry's config types, collected on first use. */
+  private static final class FilterTypeNames implements Supplier<Set<String>> {
+    private volatile Set<String> names;
+
+    @Override
+    public Set<String> get() {
+      Set<String> result = names;
+      if (result == null) {
+        Set<String> collected = new HashSet<>();
+        for (Descriptor d : HttpFilterRegistry.get().configTypes()) {
+          collected.add(d.getFullName());
+        }
+        result = Set.copyOf(collected);
+        names = result;
+      }
+      return result;
+    }
   }
 
   /** Checks a whole message (a Bootstrap, or an xDS resource); paths start at its fields. */
@@ -136,7 +163,7 @@ public final class SupportedFields {
   }
 
   private boolean isOpaque(Descriptor type) {
-    return allowlist.isOpaque(type) || (!allowlist.hasEntry(type) && selfValidated.contains(type.getFullName()));
+    return allowlist.isOpaque(type) || (!allowlist.hasEntry(type) && selfValidated.get().contains(type.getFullName()));
   }
 
   // an Any may arrive as a DynamicMessage when its parent was unpacked dynamically

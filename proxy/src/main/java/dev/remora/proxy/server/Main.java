@@ -62,7 +62,7 @@ public final class Main {
               .setConfigPath(String.valueOf(options.configPath()))
               .setMode(options.mode() == Options.Mode.VALIDATE ? CommandLineOptions.Mode.Validate : CommandLineOptions.Mode.Serve)
               .build();
-          server.startAdmin(address, new ServerAdmin(server, bootstrap, cli, ConfigTypes.defaults().registry(), lifecycle::quit));
+          server.startAdmin(address, new ServerAdmin(server, bootstrap, cli, () -> ConfigTypes.defaults().registry(), lifecycle::quit));
         }
       }
       lifecycle.installSignalHandlers();

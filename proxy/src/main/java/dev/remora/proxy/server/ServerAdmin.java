@@ -23,17 +23,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** The admin endpoints' view of a running {@link Server}. Called on the admin thread only. */
 public final class ServerAdmin implements AdminContext {
   private final Server server;
   private final Bootstrap bootstrap;
   private final CommandLineOptions options;
-  private final JsonFormat.TypeRegistry types;
+  private final Supplier<JsonFormat.TypeRegistry> types;
   private final Runnable quit;
 
-  public ServerAdmin(Server server, Bootstrap bootstrap, CommandLineOptions options, JsonFormat.TypeRegistry types,
-      Runnable quit) {
+  /** {@code types} is asked on the first {@code /config_dump}: building it is start-up work no probe needs. */
+  public ServerAdmin(Server server, Bootstrap bootstrap, CommandLineOptions options,
+      Supplier<JsonFormat.TypeRegistry> types, Runnable quit) {
     this.server = server;
     this.bootstrap = bootstrap;
     this.options = options;
@@ -47,7 +49,7 @@ public final class ServerAdmin implements AdminContext {
   @Override public Node node() { return bootstrap.getNode(); }
   @Override public CommandLineOptions commandLineOptions() { return options; }
   @Override public Duration uptime() { return Duration.ofMillis(System.currentTimeMillis() - server.startMillis()); }
-  @Override public JsonFormat.TypeRegistry typeRegistry() { return types; }
+  @Override public JsonFormat.TypeRegistry typeRegistry() { return types.get(); }
 
   @Override
   public List<Message> configDump() {

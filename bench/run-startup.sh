@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# run-startup.sh — start-up time and idle memory of bin/remora-proxy, one fresh process per round.
+#
+#   bench/run-startup.sh                                   # bench/remora-http.yaml and examples/xds-bootstrap.yaml
+#   ROUNDS=5 bench/run-startup.sh examples/front-proxy.yaml
+#   REMORA_JAVA_OPTS='-Xss256k' bench/run-startup.sh       # try a flag (the launcher appends it last)
+#
+# For each bootstrap and round it prints: wall time from launch to the admin `/ready` answering 200,
+# the CPU the process had used by then (user+sys from /proc/PID/stat), resident memory (VmRSS) after
+# IDLE seconds with no traffic, the number of classes loaded, and the load average at the time (the
+# machine is shared: wall time follows load, CPU time is the repeatable figure).
+# Every port_value in the bootstrap is rewritten to a free loopback port from PORT_BASE on, so
+# nothing else on the machine is dialled (the xDS bootstrap's control plane is simply absent).
+#
+# Environment (defaults in brackets):
+#   ROUNDS [3]  IDLE [5] seconds idle before RSS is read  PORT_BASE [27100]  CONCURRENCY [1]
+#   NMT [0]     1: run with -XX:NativeMemoryTracking=summary and print `jcmd VM.native_memory summary`
+#   CLASSES [1] 0: skip the class count (it attaches jcmd after RSS is read)
+#   REMORA_LAUNCHER [bin/remora-proxy]  JAVA / JAVA_HOME / REMORA_* as for the launcher
+# The launcher's AppCDS archive is written by the first serving run after a build; run once before
+# measuring (the first round says "archive: written by this run").
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+ROUNDS="${ROUNDS:-3}"
+IDLE="${IDLE:-5}"
+PORT_BASE="${PORT_BASE:-27100}"
+CONCURRENCY="${CONCURRENCY:-1}"
+LAUNCHER="${REMORA_LAUNCHER:-$ROOT/bin/remora-proxy}"
+FILES=("$@")
+((${#FILES[@]})) || FILES=("$ROOT/bench/remora-http.yaml" "$ROOT/examples/xds-bootstrap.yaml")
+HZ="$(getconf CLK_TCK)"
+JCMD="jcmd"
+if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/jcmd" ]]; then JCMD="$JAVA_HOME/bin/jcmd"; fi
+if [[ -n "${JAVA:-}" && -x "$(dirname "$JAVA")/jcmd" ]]; then JCMD="$(dirname "$JAVA")/jcmd"; fi
+
+T="$(mktemp -d -t remora-startup.XXXXXX)"
+PID=""
+cleanup() {
+  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then kill -9 "$PID" 2>/dev/null || true; fi
+  rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# http_status PORT METHOD PATH: the status code of one request, without forking curl (the poll loop
+# must not compete with the JVM for the two cores); empty if nothing listens yet.
+http_status() {
+  local line
+  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 0
+  printf '%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" "$3" >&3
+  IFS=' ' read -r -t 2 _ line _ <&3 || true
+  exec 3<&- 3>&-
+  echo "${line:-}"
+}
+
+# cpu_ms PID: user+sys CPU of the process so far, in ms (fields 14 and 15 of /proc/PID/stat).
+cpu_ms() {
+  local stat rest
+  stat="$(cat "/proc/$1/stat")"; rest="${stat##*) }"
+  # shellcheck disable=SC2086
+  set -- $rest
+  echo $(( (${12} + ${13}) * 1000 / HZ ))
+}
+
+printf '%-28s %5s %10s %9s %9s %8s %s\n' bootstrap round "ready(ms)" "cpu(ms)" "rss(MiB)" classes "load avg"
+for file in "${FILES[@]}"; do
+  name="$(basename "$file")"
+  # Rewrite ports in order of appearance; the first port_value under `admin:` is the admin port.
+  awk -v base="$PORT_BASE" '
+    /^admin:/ { in_admin = 1 } /^[a-z_]+:/ && !/^admin:/ { in_admin = 0 }
+    /port_value: *[0-9]+/ { p = base + n++; if (in_admin && admin == "") admin = p; sub(/port_value: *[0-9]+/, "port_value: " p) }
+    { print }
+    END { print admin > "/dev/stderr" }' "$file" > "$T/$name" 2> "$T/admin-port"
+  admin="$(cat "$T/admin-port")"
+  [[ -n "$admin" ]] || { echo "$file: no admin port_value; /ready cannot be polled" >&2; exit 1; }
+  for round in $(seq 1 "$ROUNDS"); do
+    extra="${REMORA_JAVA_OPTS:-}"
+    [[ "${NMT:-0}" == 1 ]] && extra="$extra -XX:NativeMemoryTracking=summary"
+    t0="$(date +%s%N)"
+    REMORA_JAVA_OPTS="$extra" "$LAUNCHER" -c "$T/$name" --concurrency "$CONCURRENCY" -l warning \
+      > "$T/out.log" 2>&1 &
+    PID=$!
+    status=""
+    while [[ "$status" != 200 ]]; do
+      kill -0 "$PID" 2>/dev/null || { echo "$name: proxy exited before /ready; log:" >&2; tail -5 "$T/out.log" >&2; exit 1; }
+      status="$(http_status "$admin" GET /ready)"
+      [[ "$status" == 200 ]] || sleep 0.005
+    done
+    t1="$(date +%s%N)"
+    cpu="$(cpu_ms "$PID")"
+    sleep "$IDLE"
+    rss="$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$PID/status")"
+    classes="-"
+    if [[ "${CLASSES:-1}" == 1 ]]; then
+      classes="$("$JCMD" "$PID" VM.classloader_stats 2>/dev/null | awk '/^Total = / { print $4; exit }')"
+      [[ -n "$classes" ]] || classes="?"
+    fi
+    printf '%-28s %5s %10d %9d %9s %8s %s\n' "$name" "$round" $(( (t1 - t0) / 1000000 )) "$cpu" "$rss" "$classes" \
+      "$(cut -d' ' -f1-3 /proc/loadavg)"
+    if [[ "${NMT:-0}" == 1 ]]; then
+      "$JCMD" "$PID" VM.native_memory summary | sed -n '/^Total/,$p' | grep -E '^(Total|-)' | sed 's/^/    /'
+    fi
+    # /quitquitquit exits normally, so the launcher's first serving run can write its AppCDS archive.
+    http_status "$admin" POST /quitquitquit > /dev/null
+    for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$PID" 2>/dev/null && kill -9 "$PID" 2>/dev/null
+    wait "$PID" 2>/dev/null || true
+    PID=""
+  done
+done
