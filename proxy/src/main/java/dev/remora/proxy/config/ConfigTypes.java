@@ -41,18 +41,23 @@ public final class ConfigTypes {
   public static ConfigTypes defaults() {
     ConfigTypes result = defaults;
     if (result == null) {
-      FilterTypes filters = new FilterTypes();
-      result = new ConfigTypes(name -> {
-        Descriptor builtIn = BuiltInTypes.descriptor(name);
-        return builtIn != null ? builtIn : filters.get().get(name);
-      }, () -> {
-        Set<String> all = new LinkedHashSet<>(BuiltInTypes.NAMES);
-        all.addAll(filters.get().keySet());
-        return Set.copyOf(all);
-      });
+      result = newDefaults();
       defaults = result;
     }
     return result;
+  }
+
+  /** A fresh instance of {@link #defaults()}'s types, none resolved yet (tests observe what a config resolves). */
+  static ConfigTypes newDefaults() {
+    FilterTypes filters = new FilterTypes();
+    return new ConfigTypes(name -> {
+      Descriptor builtIn = BuiltInTypes.descriptor(name);
+      return builtIn != null ? builtIn : filters.get().get(name);
+    }, () -> {
+      Set<String> all = new LinkedHashSet<>(BuiltInTypes.NAMES);
+      all.addAll(filters.get().keySet());
+      return Set.copyOf(all);
+    });
   }
 
   /** Exactly the given types (tests, or a caller that registers more extensions). */
@@ -100,6 +105,11 @@ public final class ConfigTypes {
       }
     }
     return d;
+  }
+
+  /** The full names of the types resolved so far. */
+  Set<String> resolvedNames() {
+    return Set.copyOf(resolved.keySet());
   }
 
   /** The full names of every type (without building their descriptors, except HTTP filters'). */
