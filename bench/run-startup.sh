@@ -101,9 +101,10 @@ for file in "${FILES[@]}"; do
     if [[ "${NMT:-0}" == 1 ]]; then
       "$JCMD" "$PID" VM.native_memory summary | sed -n '/^Total/,$p' | grep -E '^(Total|-)' | sed 's/^/    /'
     fi
-    # /quitquitquit exits normally, so the launcher's first serving run can write its AppCDS archive.
+    # /quitquitquit exits normally, so the launcher's first serving run can write its AppCDS archive
+    # (writing it takes several seconds on a busy machine: wait up to 60 s before killing).
     http_status "$admin" POST /quitquitquit > /dev/null
-    for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$PID" 2>/dev/null && kill -9 "$PID" 2>/dev/null
     wait "$PID" 2>/dev/null || true
     PID=""
