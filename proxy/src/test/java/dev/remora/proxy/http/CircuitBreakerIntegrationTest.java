@@ -104,8 +104,10 @@ class CircuitBreakerIntegrationTest {
 
     // the only connection is busy and no other may open: this one waits for it (Envoy's behaviour)
     CompletableFuture<HttpResponse<String>> waiting = send("/waits");
-    await().atMost(Duration.ofSeconds(5)).until(() -> gauge(PREFIX + "rq_pending_open") == 1);
-    assertThat(counter("cluster.backend.upstream_cx_overflow")).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      assertThat(gauge(PREFIX + "rq_pending_open")).isEqualTo(1);
+      assertThat(counter("cluster.backend.upstream_cx_overflow")).isEqualTo(1);
+    });
 
     // and the pending queue is full: refused at once
     HttpResponse<String> refused = get("/refused");

@@ -180,7 +180,7 @@ class RetryIntegrationTest {
         "{match: {prefix: \"/once\"}, route: {cluster: backend, timeout: 10s,"
             + " retry_policy: {retry_on: \"5xx\", num_retries: 0, per_try_timeout: 0.3s}}}",
         "{match: {prefix: \"/\"}, route: {cluster: backend, timeout: 10s,"
-            + " retry_policy: {retry_on: \"5xx\", num_retries: 1, per_try_timeout: 0.3s}}}"},
+            + " retry_policy: {retry_on: \"5xx\", num_retries: 1, per_try_timeout: 2s}}}"},
         cluster("backend", "", upstream.port()));
 
     HttpResponse<String> retried = get("/hang/1/h");
