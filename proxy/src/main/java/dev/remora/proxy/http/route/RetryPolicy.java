@@ -5,7 +5,6 @@ import static dev.remora.proxy.http.route.ProtoFields.join;
 
 import com.google.protobuf.Duration;
 import dev.remora.proxy.config.ConfigException;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -113,9 +112,9 @@ public final class RetryPolicy {
     return new RetryPolicy(retryOn, numRetries, perTry, base, max, codes);
   }
 
-  /** The bit of one retry_on (or x-envoy-retry-on) value; 0 when Remora does not know it. */
+  /** The bit of one retry_on (or x-envoy-retry-on) value, spelled exactly as Envoy's; 0 when unknown. */
   public static int parse(String value) {
-    return switch (value.toLowerCase(Locale.ROOT)) {
+    return switch (value) {
       case "5xx" -> ON_5XX;
       case "gateway-error" -> ON_GATEWAY_ERROR;
       case "reset" -> ON_RESET;
