@@ -3,6 +3,7 @@ package dev.remora.proxy.config;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.UpstreamConnectionOptions;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -149,7 +150,7 @@ public final class RemoraAllowlist {
             "ring_hash_lb_config", "maglev_lb_config", "least_request_lb_config", "load_assignment",
             "transport_socket", "typed_extension_protocol_options", "http2_protocol_options",
             "dns_lookup_family", "dns_refresh_rate", "respect_dns_ttl", "per_connection_buffer_limit_bytes",
-            "upstream_connection_options")
+            "upstream_connection_options", "circuit_breakers")
         .allowValues(Cluster.getDescriptor(), "type", "STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS")
         .allowValues(Cluster.getDescriptor(), "lb_policy", "ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "RING_HASH",
             "MAGLEV")
@@ -160,6 +161,12 @@ public final class RemoraAllowlist {
         .allowValues(Cluster.RingHashLbConfig.getDescriptor(), "hash_function", "XX_HASH")
         .allow(Cluster.MaglevLbConfig.getDescriptor(), "table_size")
         .allow(Cluster.LeastRequestLbConfig.getDescriptor(), "choice_count")
+        // circuit breakers: DEFAULT priority only (routes cannot be HIGH priority in Remora);
+        // retry_budget, track_remaining, max_connection_pools and per_host_thresholds are refused
+        .allow(CircuitBreakers.getDescriptor(), "thresholds")
+        .allow(CircuitBreakers.Thresholds.getDescriptor(), "priority", "max_connections", "max_pending_requests",
+            "max_requests", "max_retries")
+        .allowValues(CircuitBreakers.Thresholds.getDescriptor(), "priority", "DEFAULT")
         .allow(UpstreamConnectionOptions.getDescriptor(), "tcp_keepalive")
         .allow(TcpKeepalive.getDescriptor(), "keepalive_probes", "keepalive_time", "keepalive_interval")
         .allow(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor(),

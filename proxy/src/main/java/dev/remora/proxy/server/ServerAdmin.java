@@ -92,7 +92,10 @@ public final class ServerAdmin implements AdminContext {
         hosts.add(new HostView(host.socketAddress(), "", Map.of(), Map.of(), host.healthy() ? "healthy" : "/failed_eds_health",
             host.weight(), 0, "", "", ""));
       }
-      out.add(ClusterView.of(cluster.config().name(), false, hosts));
+      var limits = cluster.config().circuitBreakers();
+      var thresholds = new ClusterView.Thresholds(limits.connections().max(), limits.pendingRequests().max(),
+          limits.requests().max(), limits.retries().max());
+      out.add(new ClusterView(cluster.config().name(), false, thresholds, ClusterView.Thresholds.ENVOY_DEFAULTS, hosts));
     }
     return out;
   }

@@ -35,9 +35,10 @@ public final class ClusterConfig {
   private final List<Host> configuredHosts;
   private final long dnsRefreshMillis;
   private final ClusterStats stats;
+  private final CircuitBreakers circuitBreakers;
 
   private ClusterConfig(Cluster proto, Protocol protocol, UpstreamTls tls, List<Host> hosts,
-      LoadBalancerFactory balancers, ClusterStats stats) {
+      LoadBalancerFactory balancers, ClusterStats stats, CircuitBreakers circuitBreakers) {
     this.proto = proto;
     this.name = proto.getName();
     this.type = proto.getType();
@@ -48,6 +49,7 @@ public final class ClusterConfig {
     this.configuredHosts = hosts;
     this.dnsRefreshMillis = proto.hasDnsRefreshRate() ? Durations.toMillis(proto.getDnsRefreshRate()) : 5000;
     this.stats = stats;
+    this.circuitBreakers = circuitBreakers;
   }
 
   /** Compiles a cluster without access to named secrets. */
@@ -78,8 +80,9 @@ public final class ClusterConfig {
     }
     Protocol protocol = protocolOf(cluster);
     UpstreamTls tls = cluster.hasTransportSocket() ? compileTls(cluster.getTransportSocket(), protocol, secrets) : null;
+    CircuitBreakers breakers = CircuitBreakers.compile(cluster, stats);
     return new ClusterConfig(cluster, protocol, tls, hosts, LoadBalancerFactory.of(cluster),
-        new ClusterStats(stats, cluster.getName()));
+        new ClusterStats(stats, cluster.getName()), breakers);
   }
 
   private static UpstreamTls compileTls(TransportSocket socket, Protocol protocol, SecretLookup secrets) throws ConfigException {
@@ -132,5 +135,7 @@ public final class ClusterConfig {
   public List<Host> configuredHosts() { return configuredHosts; }
   public long dnsRefreshMillis() { return dnsRefreshMillis; }
   public ClusterStats stats() { return stats; }
+  /** This cluster object's circuit breakers: counts shared by every worker. */
+  public CircuitBreakers circuitBreakers() { return circuitBreakers; }
 
 }

@@ -15,6 +15,13 @@ public final class ClusterStats {
   public final Counter rqTimeout;
   public final Counter rqPendingTotal;
   public final Counter rqRxReset;
+  public final Counter rqRetry;
+  public final Counter rqRetrySuccess;
+  public final Counter rqRetryOverflow;
+  public final Counter rqRetryLimitExceeded;
+  public final Counter rqPerTryTimeout;
+  public final Counter rqPendingOverflow;
+  public final Counter cxOverflow;
   public final Counter cxTotal;
   public final Counter cxConnectFail;
   public final Counter cxConnectTimeout;
@@ -39,6 +46,13 @@ public final class ClusterStats {
     rqTimeout = s.counter("upstream_rq_timeout");
     rqPendingTotal = s.counter("upstream_rq_pending_total");
     rqRxReset = s.counter("upstream_rq_rx_reset");
+    rqRetry = s.counter("upstream_rq_retry");
+    rqRetrySuccess = s.counter("upstream_rq_retry_success");
+    rqRetryOverflow = s.counter("upstream_rq_retry_overflow");
+    rqRetryLimitExceeded = s.counter("upstream_rq_retry_limit_exceeded");
+    rqPerTryTimeout = s.counter("upstream_rq_per_try_timeout");
+    rqPendingOverflow = s.counter("upstream_rq_pending_overflow");
+    cxOverflow = s.counter("upstream_cx_overflow");
     cxTotal = s.counter("upstream_cx_total");
     cxConnectFail = s.counter("upstream_cx_connect_fail");
     cxConnectTimeout = s.counter("upstream_cx_connect_timeout");

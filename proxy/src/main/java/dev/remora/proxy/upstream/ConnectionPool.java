@@ -6,11 +6,20 @@ package dev.remora.proxy.upstream;
  */
 public interface ConnectionPool {
 
-  /** Called back on the worker's loop once a stream is ready or cannot be had. */
+  /** The failure reason when a circuit breaker refused the request (Envoy's reset reason "overflow"). */
+  String OVERFLOW = "overflow";
+
+  /**
+   * Called back on the worker's loop once a stream is ready or cannot be had, possibly before
+   * {@link #newStream} returns (an idle connection, or a circuit breaker at its limit).
+   */
   interface Callbacks {
     void onPoolReady(UpstreamStream stream);
 
-    /** {@code reason}: Envoy's reset reason, e.g. {@code connection_failure}, {@code connection_timeout}. */
+    /**
+     * {@code reason}: Envoy's reset reason, e.g. {@code connection_failure}, {@code connection_timeout},
+     * or {@link #OVERFLOW} when the cluster's circuit breakers refused the request.
+     */
     void onPoolFailure(String reason, Throwable cause);
   }
 

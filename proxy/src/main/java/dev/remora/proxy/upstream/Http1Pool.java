@@ -17,29 +17,35 @@ import java.util.ArrayDeque;
 
 /**
  * HTTP/1.1 keep-alive connections from one worker to one host: an idle connection is reused, otherwise
- * a new one is opened (up to {@code maxConnections}, beyond which requests wait for one to free up).
+ * a new one is opened, within the cluster's circuit breakers (Envoy's rules): a request is refused
+ * with {@link #OVERFLOW} when max_requests requests are on connections or max_pending_requests wait
+ * for one; past max_connections a request waits for a connection to free up, except that a pool
+ * without any connection always opens one.
  */
 public final class Http1Pool implements ConnectionPool {
   private final EventLoop loop;
   private final Host host;
   private final ClusterConfig cluster;
+  private final CircuitBreakers limits;
   private final UpstreamConnector connector;
-  private final int maxConnections;
   private final ArrayDeque<Connection> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   private int open;
   private boolean draining;
 
-  public Http1Pool(EventLoop loop, Host host, ClusterConfig cluster, UpstreamConnector connector, int maxConnections) {
+  public Http1Pool(EventLoop loop, Host host, ClusterConfig cluster, UpstreamConnector connector) {
     this.loop = loop;
     this.host = host;
     this.cluster = cluster;
+    this.limits = cluster.circuitBreakers();
     this.connector = connector;
-    this.maxConnections = maxConnections;
   }
 
   @Override
   public Pending newStream(UpstreamResponseListener listener, Callbacks callbacks) {
+    if (!limits.requests().canCreate()) {
+      return overflow(callbacks);
+    }
     Connection conn;
     while ((conn = idle.pollFirst()) != null) {
       if (conn.channel.isActive()) {
@@ -48,18 +54,32 @@ public final class Http1Pool implements ConnectionPool {
         return null;
       }
     }
+    if (!limits.pendingRequests().tryAcquire()) {
+      return overflow(callbacks);
+    }
     Waiter waiter = new Waiter(listener, callbacks);
     waiting.addLast(waiter);
-    if (open < maxConnections) {
+    if (limits.connections().canCreate()) {
       connect();
     } else {
+      cluster.stats().cxOverflow.inc();
       cluster.stats().rqPendingTotal.inc();
+      if (open == 0) {
+        connect();  // as Envoy: other pools hold the cluster's connections, but this one needs one
+      }
     }
     return waiter;
   }
 
+  private Pending overflow(Callbacks callbacks) {
+    cluster.stats().rqPendingOverflow.inc();
+    callbacks.onPoolFailure(OVERFLOW, null);
+    return null;
+  }
+
   private void connect() {
     open++;
+    limits.connections().acquire();
     ClusterStats stats = cluster.stats();
     stats.cxTotal.inc();
     stats.cxHttp1Total.inc();
@@ -74,9 +94,11 @@ public final class Http1Pool implements ConnectionPool {
         onIdle(conn);
       } else {
         open--;
+        limits.connections().release();
         String reason = UpstreamConnector.countFailure(stats, f.cause());
         Waiter waiter = waiting.pollFirst();
         if (waiter != null) {
+          waiter.leave();
           waiter.callbacks.onPoolFailure(reason, f.cause());
         }
       }
@@ -91,6 +113,7 @@ public final class Http1Pool implements ConnectionPool {
     }
     Waiter waiter = waiting.pollFirst();
     if (waiter != null) {
+      waiter.leave();
       conn.start(waiter.listener);
       waiter.callbacks.onPoolReady(conn);
     } else {
@@ -100,10 +123,11 @@ public final class Http1Pool implements ConnectionPool {
 
   private void onClosed(Connection conn) {
     open--;
+    limits.connections().release();
     cluster.stats().cxActive.dec();
     cluster.stats().cxDestroy.inc();
     idle.remove(conn);
-    if (!waiting.isEmpty() && !draining && open < maxConnections) {
+    if (!waiting.isEmpty() && !draining && (open == 0 || limits.connections().canCreate())) {
       connect();
     }
   }
@@ -130,15 +154,26 @@ public final class Http1Pool implements ConnectionPool {
   private final class Waiter implements Pending {
     final UpstreamResponseListener listener;
     final Callbacks callbacks;
+    private boolean left;
 
     Waiter(UpstreamResponseListener listener, Callbacks callbacks) {
       this.listener = listener;
       this.callbacks = callbacks;
     }
 
+    /** No longer pending (served, failed or cancelled): gives back its pending-request slot once. */
+    void leave() {
+      if (!left) {
+        left = true;
+        limits.pendingRequests().release();
+      }
+    }
+
     @Override
     public void cancel() {
-      waiting.remove(this);
+      if (waiting.remove(this)) {
+        leave();
+      }
     }
   }
 
@@ -149,12 +184,23 @@ public final class Http1Pool implements ConnectionPool {
     boolean requestDone;
     boolean responseDone;
     boolean keepAlive;
+    /** Holds one of the cluster's max_requests slots while a request is on it. */
+    boolean counted;
 
     void start(UpstreamResponseListener listener) {
       this.listener = listener;
       this.requestDone = false;
       this.responseDone = false;
       this.keepAlive = true;
+      this.counted = true;
+      limits.requests().acquire();
+    }
+
+    void endRequest() {
+      if (counted) {
+        counted = false;
+        limits.requests().release();
+      }
     }
 
     @Override
@@ -174,6 +220,7 @@ public final class Http1Pool implements ConnectionPool {
     @Override
     public void reset() {
       listener = null;
+      endRequest();
       channel.close();
     }
 
@@ -220,6 +267,7 @@ public final class Http1Pool implements ConnectionPool {
         return;
       }
       listener = null;
+      endRequest();
       if (keepAlive && channel.isActive()) {
         onIdle(this);
       } else {
@@ -231,6 +279,7 @@ public final class Http1Pool implements ConnectionPool {
     public void channelInactive(ChannelHandlerContext ctx) {
       UpstreamResponseListener l = listener;
       listener = null;
+      endRequest();
       if (l != null && !responseDone) {
         cluster.stats().rqRxReset.inc();
         l.onUpstreamReset("connection_termination");

@@ -12,7 +12,9 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -24,12 +26,15 @@ import java.util.ArrayDeque;
 /**
  * One multiplexed HTTP/2 connection from one worker to one host (as Envoy: four workers make four
  * connections per host). Streams are opened on it as Netty child channels; requests arriving while it
- * connects wait for it.
+ * connects wait for it. The cluster's circuit breakers apply as in Envoy: max_requests streams,
+ * max_pending_requests waiting for the connection (beyond either the request is refused with
+ * {@link #OVERFLOW}); the connection counts towards max_connections but is always opened.
  */
 public final class Http2Pool implements ConnectionPool {
   private final EventLoop loop;
   private final Host host;
   private final ClusterConfig cluster;
+  private final CircuitBreakers limits;
   private final UpstreamConnector connector;
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   private Channel connection;
@@ -41,16 +46,24 @@ public final class Http2Pool implements ConnectionPool {
     this.loop = loop;
     this.host = host;
     this.cluster = cluster;
+    this.limits = cluster.circuitBreakers();
     this.connector = connector;
   }
 
   @Override
   public Pending newStream(UpstreamResponseListener listener, Callbacks callbacks) {
+    if (!limits.requests().canCreate()) {
+      return overflow(callbacks);
+    }
     Waiter waiter = new Waiter(listener, callbacks);
     if (connection != null && connection.isActive()) {
       open(waiter);
       return null;
     }
+    if (!limits.pendingRequests().tryAcquire()) {
+      return overflow(callbacks);
+    }
+    waiter.queued = true;
     waiting.addLast(waiter);
     if (!connecting) {
       connect();
@@ -58,9 +71,19 @@ public final class Http2Pool implements ConnectionPool {
     return waiter;
   }
 
+  private Pending overflow(Callbacks callbacks) {
+    cluster.stats().rqPendingOverflow.inc();
+    callbacks.onPoolFailure(OVERFLOW, null);
+    return null;
+  }
+
   private void connect() {
     connecting = true;
     ClusterStats stats = cluster.stats();
+    if (!limits.connections().canCreate()) {
+      stats.cxOverflow.inc();  // counted, but opened anyway: this pool has no connection at all
+    }
+    limits.connections().acquire();
     stats.cxTotal.inc();
     stats.cxHttp2Total.inc();
     ChannelFuture future = connector.connect(loop, host, cluster, () -> new ChannelHandler[] {
@@ -73,6 +96,7 @@ public final class Http2Pool implements ConnectionPool {
         Channel ch = future.channel();
         connection = ch;
         ch.closeFuture().addListener(c -> {
+          limits.connections().release();
           stats.cxActive.dec();
           stats.cxDestroy.inc();
           if (connection == ch) {
@@ -81,12 +105,15 @@ public final class Http2Pool implements ConnectionPool {
         });
         Waiter waiter;
         while ((waiter = waiting.pollFirst()) != null) {
+          waiter.leave();
           open(waiter);
         }
       } else {
+        limits.connections().release();
         String reason = UpstreamConnector.countFailure(stats, f.cause());
         Waiter waiter;
         while ((waiter = waiting.pollFirst()) != null) {
+          waiter.leave();
           waiter.callbacks.onPoolFailure(reason, f.cause());
         }
       }
@@ -94,6 +121,8 @@ public final class Http2Pool implements ConnectionPool {
   }
 
   private void open(Waiter waiter) {
+    // the stream holds one of the cluster's max_requests slots from now until its child channel closes
+    limits.requests().acquire();
     StreamHandler handler = new StreamHandler(waiter.listener);
     new Http2StreamChannelBootstrap(connection)
         .handler(new ChannelInitializer<Http2StreamChannel>() {
@@ -104,19 +133,23 @@ public final class Http2Pool implements ConnectionPool {
         })
         .open()
         .addListener(f -> {
-          if (waiter.cancelled) {
-            if (f.isSuccess()) {
-              ((Channel) f.getNow()).close();
+          if (!f.isSuccess()) {
+            limits.requests().release();
+            if (!waiter.cancelled) {
+              waiter.callbacks.onPoolFailure("connection_failure", f.cause());
             }
             return;
           }
-          if (f.isSuccess()) {
-            activeStreams++;
-            handler.channel = (Http2StreamChannel) f.getNow();
-            handler.channel.closeFuture().addListener(c -> onStreamClosed());
-            waiter.callbacks.onPoolReady(handler);
+          activeStreams++;
+          handler.channel = (Http2StreamChannel) f.getNow();
+          handler.channel.closeFuture().addListener(c -> {
+            limits.requests().release();
+            onStreamClosed();
+          });
+          if (waiter.cancelled) {
+            handler.channel.close();
           } else {
-            waiter.callbacks.onPoolFailure("connection_failure", f.cause());
+            waiter.callbacks.onPoolReady(handler);
           }
         });
   }
@@ -150,16 +183,27 @@ public final class Http2Pool implements ConnectionPool {
     final UpstreamResponseListener listener;
     final Callbacks callbacks;
     boolean cancelled;
+    /** Holds one of the cluster's max_pending_requests slots while waiting for the connection. */
+    boolean queued;
 
     Waiter(UpstreamResponseListener listener, Callbacks callbacks) {
       this.listener = listener;
       this.callbacks = callbacks;
     }
 
+    void leave() {
+      if (queued) {
+        queued = false;
+        limits.pendingRequests().release();
+      }
+    }
+
     @Override
     public void cancel() {
       cancelled = true;
-      waiting.remove(this);
+      if (waiting.remove(this)) {
+        leave();
+      }
     }
   }
 
@@ -168,6 +212,8 @@ public final class Http2Pool implements ConnectionPool {
     Http2StreamChannel channel;
     UpstreamResponseListener listener;
     boolean responseDone;
+    /** The server reset the stream with REFUSED_STREAM: it did not process it, so a retry is safe. */
+    boolean refused;
 
     StreamHandler(UpstreamResponseListener listener) {
       this.listener = listener;
@@ -233,9 +279,18 @@ public final class Http2Pool implements ConnectionPool {
       listener = null;
       if (l != null && !responseDone) {
         cluster.stats().rqRxReset.inc();
-        l.onUpstreamReset("remote_reset");
+        l.onUpstreamReset(refused ? "remote_refused_stream_reset" : "remote_reset");
       }
       ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      // Netty hands a child channel its RST_STREAM as an event, before the channel closes
+      if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
+        refused = true;
+      }
+      ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -110,7 +110,7 @@ public final class WorkerClusters {
         ClusterConfig config = active.config();
         pool = config.protocol() == ClusterConfig.Protocol.HTTP2
             ? new Http2Pool(loop, host, config, connector)
-            : new Http1Pool(loop, host, config, connector, 1024);
+            : new Http1Pool(loop, host, config, connector);
         pools.put(host.key(), pool);
       }
       return pool;

@@ -29,13 +29,15 @@ public sealed interface RouteAction {
     private final long idleTimeoutMillis;
     private final List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy> hashPolicies;
     private final dev.remora.proxy.upstream.lb.HashPolicy hashPolicy;
+    private final RetryPolicy retryPolicy;
 
     Forward(String cluster, String clusterHeader, String[] weightedNames, long[] weightedBounds,
         int clusterNotFoundStatus, PathRewrite pathRewrite, String hostRewriteLiteral,
         String hostRewriteHeader, boolean autoHostRewrite, long timeoutMillis, long idleTimeoutMillis,
         List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy> hashPolicies,
-        dev.remora.proxy.upstream.lb.HashPolicy hashPolicy) {
+        dev.remora.proxy.upstream.lb.HashPolicy hashPolicy, RetryPolicy retryPolicy) {
       this.hashPolicy = hashPolicy;
+      this.retryPolicy = retryPolicy;
       this.cluster = cluster;
       this.clusterHeader = clusterHeader;
       this.weightedNames = weightedNames;
@@ -106,6 +108,9 @@ public sealed interface RouteAction {
 
     /** The compiled hash policy ({@link dev.remora.proxy.upstream.lb.HashPolicy#NONE} when there is none). */
     public dev.remora.proxy.upstream.lb.HashPolicy hashPolicy() { return hashPolicy; }
+
+    /** The route's retry_policy, else its virtual host's, else null (no retries unless a request asks). */
+    public RetryPolicy retryPolicy() { return retryPolicy; }
   }
 
   /** {@code redirect}: answer with a 3xx and a Location. */

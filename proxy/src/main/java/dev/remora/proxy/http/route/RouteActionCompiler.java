@@ -30,7 +30,7 @@ final class RouteActionCompiler {
   static final int DEFAULT_MAX_DIRECT_RESPONSE_BODY = 4096;
   private static final Set<String> ACTION_FIELDS = Set.of("cluster", "cluster_header", "weighted_clusters",
       "cluster_not_found_response_code", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal",
-      "auto_host_rewrite", "host_rewrite_header", "timeout", "idle_timeout", "hash_policy");
+      "auto_host_rewrite", "host_rewrite_header", "timeout", "idle_timeout", "hash_policy", "retry_policy");
   private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
   private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight", "request_headers_to_add",
       "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
@@ -51,9 +51,10 @@ final class RouteActionCompiler {
     return Collections.unmodifiableSet(clusterNames);
   }
 
-  RouteAction compile(Route route, String path, PathMatcher matcher) throws ConfigException {
+  /** {@code vhostRetry}: the virtual host's retry policy (or null), used when the route has none. */
+  RouteAction compile(Route route, String path, PathMatcher matcher, RetryPolicy vhostRetry) throws ConfigException {
     switch (route.getActionCase()) {
-      case ROUTE: return compileForward(route.getRoute(), join(path, "route"), matcher);
+      case ROUTE: return compileForward(route.getRoute(), join(path, "route"), matcher, vhostRetry);
       case REDIRECT: return compileRedirect(route.getRedirect(), join(path, "redirect"), matcher);
       case DIRECT_RESPONSE: return compileDirect(route.getDirectResponse(), join(path, "direct_response"));
       default: throw new ConfigException(path, "one of route, redirect or direct_response is required");
@@ -61,7 +62,7 @@ final class RouteActionCompiler {
   }
 
   private RouteAction.Forward compileForward(io.envoyproxy.envoy.config.route.v3.RouteAction a, String path,
-      PathMatcher matcher) throws ConfigException {
+      PathMatcher matcher, RetryPolicy vhostRetry) throws ConfigException {
     allowOnly(a, path, ACTION_FIELDS);
     String cluster = null;
     String clusterHeader = null;
@@ -157,8 +158,10 @@ final class RouteActionCompiler {
     long idle = a.hasIdleTimeout() ? millis(a.getIdleTimeout(), join(path, "idle_timeout")) : -1;
     dev.remora.proxy.upstream.lb.HashPolicy hashPolicy =
         dev.remora.proxy.upstream.lb.HashPolicy.compile(a.getHashPolicyList(), join(path, "hash_policy"));
+    // as Envoy: a route's policy replaces the virtual host's entirely (they are not merged)
+    RetryPolicy retry = a.hasRetryPolicy() ? RetryPolicy.compile(a.getRetryPolicy(), join(path, "retry_policy")) : vhostRetry;
     return new RouteAction.Forward(cluster, clusterHeader, weightedNames, weightedBounds, notFound, rewrite,
-        hostLiteral, hostHeader, autoHost, timeout, idle, List.copyOf(a.getHashPolicyList()), hashPolicy);
+        hostLiteral, hostHeader, autoHost, timeout, idle, List.copyOf(a.getHashPolicyList()), hashPolicy, retry);
   }
 
   private static PathRewrite prefixRewrite(PathMatcher matcher, String replacement, String path) throws ConfigException {

@@ -32,7 +32,7 @@ final class RouteTableCompiler {
       "max_direct_response_body_size_bytes", "ignore_port_in_host_matching", "typed_per_filter_config", "metadata");
   private static final Set<String> VHOST_FIELDS = Set.of("name", "domains", "routes", "require_tls",
       "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add",
-      "response_headers_to_remove", "typed_per_filter_config", "metadata");
+      "response_headers_to_remove", "typed_per_filter_config", "metadata", "retry_policy");
   private static final Set<String> ROUTE_FIELDS = Set.of("name", "match", "route", "redirect", "direct_response",
       "metadata", "typed_per_filter_config", "request_headers_to_add", "request_headers_to_remove",
       "response_headers_to_add", "response_headers_to_remove");
@@ -132,6 +132,7 @@ final class RouteTableCompiler {
     HeaderMutationLevel vhResponse = HeaderMutationLevel.compile(vh.getResponseHeadersToAddList(), "response_headers_to_add",
         vh.getResponseHeadersToRemoveList(), "response_headers_to_remove", path);
     Map<String, Object> vhFilterConfigs = merge(configFilterConfigs, perFilterConfigs(vh.getTypedPerFilterConfigMap(), path));
+    RetryPolicy vhRetry = vh.hasRetryPolicy() ? RetryPolicy.compile(vh.getRetryPolicy(), join(path, "retry_policy")) : null;
 
     RouteMatch tlsRedirect = null;
     switch (vh.getRequireTls()) {
@@ -156,7 +157,7 @@ final class RouteTableCompiler {
         throw new ConfigException(join(routePath, "match"), "is required");
       }
       matchers[r] = compileMatch(route.getMatch(), join(routePath, "match"));
-      RouteAction action = actions.compile(route, routePath, matchers[r].path);
+      RouteAction action = actions.compile(route, routePath, matchers[r].path, vhRetry);
       HeaderMutationLevel routeRequest = HeaderMutationLevel.compile(route.getRequestHeadersToAddList(),
           "request_headers_to_add", route.getRequestHeadersToRemoveList(), "request_headers_to_remove", routePath);
       HeaderMutationLevel routeResponse = HeaderMutationLevel.compile(route.getResponseHeadersToAddList(),

@@ -63,7 +63,8 @@ class RouteConfigErrorsTest {
         arguments(top("\"metadata\":{\"typed_filter_metadata\":{\"f\":{\"@type\":\"type.googleapis.com/google.protobuf.StringValue\",\"value\":\"x\"}}}"),
             "metadata.typed_filter_metadata"),
         arguments(vh("\"cors\":{}"), "virtual_hosts[0].cors"),
-        arguments(vh("\"retry_policy\":{\"retry_on\":\"5xx\"}"), "virtual_hosts[0].retry_policy"),
+        arguments(vh("\"retry_policy\":{\"retry_on\":\"5xx\",\"host_selection_retry_max_attempts\":3}"),
+            "virtual_hosts[0].retry_policy.host_selection_retry_max_attempts"),
         arguments(vh("\"rate_limits\":[{}]"), "virtual_hosts[0].rate_limits"),
         arguments(vh("\"virtual_clusters\":[{\"name\":\"v\"}]"), "virtual_hosts[0].virtual_clusters"),
         arguments(vh("\"include_request_attempt_count\":true"), "virtual_hosts[0].include_request_attempt_count"),
@@ -78,7 +79,10 @@ class RouteConfigErrorsTest {
         arguments(match("{\"prefix\":\"/\",\"tls_context\":{\"presented\":true}}"), R + ".match.tls_context"),
         arguments(match("{\"connect_matcher\":{}}"), R + ".match.connect_matcher"),
         arguments(match("{\"prefix\":\"/\",\"dynamic_metadata\":[{\"filter\":\"f\"}]}"), R + ".match.dynamic_metadata"),
-        arguments(fwd("{\"cluster\":\"c\",\"retry_policy\":{\"retry_on\":\"5xx\"}}"), R + ".route.retry_policy"),
+        arguments(fwd("{\"cluster\":\"c\",\"retry_policy\":{\"retry_on\":\"5xx\",\"per_try_idle_timeout\":\"1s\"}}"),
+            R + ".route.retry_policy.per_try_idle_timeout"),
+        arguments(fwd("{\"cluster\":\"c\",\"retry_policy\":{\"retry_back_off\":{\"base_interval\":\"1s\"},"
+            + "\"rate_limited_retry_back_off\":{}}}"), R + ".route.retry_policy.rate_limited_retry_back_off"),
         arguments(fwd("{\"cluster\":\"c\",\"upgrade_configs\":[{\"upgrade_type\":\"websocket\"}]}"), R + ".route.upgrade_configs"),
         arguments(fwd("{\"cluster\":\"c\",\"request_mirror_policies\":[{\"cluster\":\"m\"}]}"), R + ".route.request_mirror_policies"),
         arguments(fwd("{\"cluster\":\"c\",\"metadata_match\":{}}"), R + ".route.metadata_match"),
@@ -198,7 +202,17 @@ class RouteConfigErrorsTest {
         arguments(addValue("50% off"), R + ".request_headers_to_add[0].header.value: invalid %VARIABLE% in \"50% off\" (write a literal '%' as %%)"),
         arguments(addValue("%HOSTNAME%"), R + ".request_headers_to_add[0].header.value: %HOSTNAME% not supported by Remora"),
         arguments(addValue("50%"), R + ".request_headers_to_add[0].header.value: invalid %VARIABLE% in \"50%\" (write a literal '%' as %%)"),
-        arguments(addValue("%REQ()%"), R + ".request_headers_to_add[0].header.value: %REQ()% names no header"));
+        arguments(addValue("%REQ()%"), R + ".request_headers_to_add[0].header.value: %REQ()% names no header"),
+        arguments(fwd("{\"cluster\":\"c\",\"retry_policy\":{\"retry_on\":\"5xx,envoy-ratelimited\"}}"),
+            R + ".route.retry_policy.retry_on: \"envoy-ratelimited\" is not supported by Remora"),
+        arguments(fwd("{\"cluster\":\"c\",\"retry_policy\":{\"retry_on\":\"5xx,sometimes\"}}"),
+            R + ".route.retry_policy.retry_on: unknown retry_on value \"sometimes\""),
+        arguments(fwd("{\"cluster\":\"c\",\"retry_policy\":{\"retry_back_off\":{\"max_interval\":\"1s\"}}}"),
+            R + ".route.retry_policy.retry_back_off.base_interval: is required and must be greater than 0"),
+        arguments(fwd("{\"cluster\":\"c\",\"retry_policy\":{\"retry_back_off\":{\"base_interval\":\"1s\",\"max_interval\":\"0.5s\"}}}"),
+            R + ".route.retry_policy.retry_back_off.max_interval: must be at least base_interval (1000 ms)"),
+        arguments(vh("\"retry_policy\":{\"per_try_timeout\":\"-1s\"}"),
+            "virtual_hosts[0].retry_policy.per_try_timeout: must not be negative"));
   }
 
   @ParameterizedTest

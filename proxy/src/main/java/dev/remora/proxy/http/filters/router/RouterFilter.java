@@ -13,6 +13,8 @@ import dev.remora.proxy.upstream.ClusterStats;
 import dev.remora.proxy.upstream.ConnectionPool;
 import dev.remora.proxy.upstream.Host;
 import dev.remora.proxy.upstream.UpstreamResponseListener;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import dev.remora.proxy.upstream.UpstreamStream;
 import dev.remora.proxy.upstream.WorkerClusters.WorkerCluster;
 import dev.remora.proxy.upstream.lb.RequestLbContext;
@@ -39,8 +41,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * The terminal filter ({@code envoy.filters.http.router}): acts on the matched route (forward,
  * redirect, direct response), picks a host, takes a stream from this worker's pool for it, relays the
  * request and hands the response back to the encoder filters. Failures answer as Envoy does.
+ *
+ * <p>Each try of the request is an {@link Attempt}. With a retry policy (or {@code x-envoy-retry-on})
+ * the body is kept as received ({@link RetryBuffer}); an attempt that fails before any of its response
+ * went downstream may be retried after a jittered back-off on the worker's loop, on a host picked
+ * again by the balancer. The route timeout covers all attempts; {@code per_try_timeout} each one.
  */
-final class RouterFilter implements HttpFilter, UpstreamResponseListener, ConnectionPool.Callbacks {
+final class RouterFilter implements HttpFilter {
   /** Reused by every request on a worker: a host is chosen synchronously, so one per thread is enough. */
   private static final FastThreadLocal<RequestLbContext> LB_CONTEXT = new FastThreadLocal<>() {
     @Override
@@ -51,6 +58,8 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
 
   private static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
   private static final AsciiString EXPECTED_TIMEOUT = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
+  private static final AsciiString OVERLOADED = AsciiString.cached("x-envoy-overloaded");
+  private static final AsciiString TRUE = AsciiString.cached("true");
 
   /** Header values for 0..999 ms, made once: the service time is almost always in this range. */
   private static final AsciiString[] MILLIS = new AsciiString[1000];
@@ -86,15 +95,26 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   private final RouterCallbacks callbacks;
   private RouteMatch route;
   private HeaderMutations mutations;
+  private String clusterName;
   private WorkerCluster cluster;
   private ClusterStats clusterStats;
-  private Host host;
-  private ConnectionPool.Pending pending;
-  private UpstreamStream upstream;
+  /** The request as prepared for the upstream: sent again as is by a retry. */
+  private HttpRequest request;
+  /** The route's hash for the balancer, kept to pick again for a retry. */
+  private boolean hasHash;
+  private long hash;
+  /** The try under way; null before the first one and while a retry waits. */
+  private Attempt attempt;
+  /** Request parts the current attempt's stream has not had yet (it is still being set up). */
   private ArrayDeque<HttpObject> queued;
+  /** Null when this request is not retried. */
+  private RetryState retry;
+  /** The body kept for retries; null when not retrying. */
+  private RetryBuffer retryBuffer;
+  private ScheduledFuture<?> backOff;
   private FixedTimeouts.Handle timeout;
   private long timeoutMillis;
-  private long upstreamStartNanos;
+  private boolean requestComplete;
   private boolean responseStarted;
   private boolean done;
 
@@ -126,7 +146,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
       return FilterHeadersStatus.STOP_ITERATION;
     }
     RouteAction.Forward forward = (RouteAction.Forward) action;
-    String clusterName = forward.selectCluster(request, ThreadLocalRandom.current().nextLong());
+    clusterName = forward.selectCluster(request, ThreadLocalRandom.current().nextLong());
     if (clusterName == null) {  // cluster_header absent from the request
       info.setResponseFlags("NC");
       localReply(HttpResponseStatus.valueOf(forward.clusterNotFoundStatus()), "", "cluster_not_found", null);
@@ -142,15 +162,13 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     info.setUpstreamCluster(clusterName);
     RequestLbContext lb = LB_CONTEXT.get();
     lb.setActiveRequests(cluster);
-    forward.hashPolicy().compute(request, info.downstreamRemoteAddress(), lb);
-    host = cluster.chooseHost(lb);
+    hasHash = forward.hashPolicy().compute(request, info.downstreamRemoteAddress(), lb);
+    hash = lb.hash();
+    Host host = cluster.chooseHost(lb);
     if (host == null) {
-      clusterStats.noHealthyUpstream.inc();
-      info.setResponseFlags("UH");
-      localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "no_healthy_upstream", null);
+      noHealthyUpstream();
       return FilterHeadersStatus.STOP_ITERATION;
     }
-    info.setUpstreamHost(host.key());
     forward.rewriteRequest(request);
     mutations = route.headerMutations(clusterName);
     mutations.applyToRequest(request, info);
@@ -158,44 +176,65 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     if (timeoutMillis > 0) {
       request.headers().set(EXPECTED_TIMEOUT, timeoutValue(timeoutMillis));
     }
+    retry = RetryState.create(forward.retryPolicy(), request.headers());
+    if (retry != null) {
+      retryBuffer = new RetryBuffer(callbacks.bufferLimit());
+    }
     UpstreamRequests.prepare(request, endStream, cluster.config().protocol());
-    clusterStats.rqTotal.inc();
-    clusterStats.rqActive.inc();
+    this.request = request;
     queued = new ArrayDeque<>(2);
     queued.add(request);
     if (endStream) {
       queued.add(LastHttpContent.EMPTY_LAST_CONTENT);
+      requestComplete = true;
       startTimeout();
     }
-    pending = cluster.pool(host).newStream(this, this);
+    startAttempt(host);
     return FilterHeadersStatus.STOP_ITERATION;
   }
 
   @Override
   public FilterDataStatus decodeData(ByteBuf data, boolean endStream) {
+    if (retryBuffer != null && !done && !retryBuffer.add(data)) {
+      // the body outgrew the buffer limit: it cannot be sent again, so this request is not retried
+      retryBuffer = null;
+      retry.release();
+      retry = null;
+    }
     send(endStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
     if (endStream) {
-      startTimeout();
+      onRequestComplete();
     }
     return FilterDataStatus.STOP_ITERATION_NO_BUFFER;
   }
 
   @Override
   public FilterTrailersStatus decodeTrailers(HttpHeaders trailers) {
+    if (retryBuffer != null) {
+      retryBuffer.setTrailers(trailers);
+    }
     DefaultLastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
     last.trailingHeaders().set(trailers);
     send(last);
-    startTimeout();
+    onRequestComplete();
     return FilterTrailersStatus.STOP_ITERATION;
   }
 
   private void send(HttpObject part) {
     if (done) {
       io.netty.util.ReferenceCountUtil.release(part);
-    } else if (upstream != null) {
-      upstream.write(part);
+    } else if (attempt != null && attempt.stream != null) {
+      attempt.stream.write(part);
     } else {
       queued.add(part);
+    }
+  }
+
+  private void onRequestComplete() {
+    requestComplete = true;
+    startTimeout();
+    if (attempt != null && attempt.stream != null) {
+      attempt.startPerTryTimeout();
     }
   }
 
@@ -205,89 +244,75 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
   }
 
-  @Override
-  public void onPoolReady(UpstreamStream stream) {
-    pending = null;
-    if (done) {
-      stream.reset();
-      return;
-    }
-    upstream = stream;
-    upstreamStartNanos = System.nanoTime();
-    callbacks.streamInfo().markUpstreamStart();
-    HttpObject part;
-    while ((part = queued.poll()) != null) {
-      stream.write(part);
+  /** Sends the queued request parts to {@code host} through this worker's pool. */
+  private void startAttempt(Host host) {
+    Attempt a = new Attempt(host);
+    attempt = a;
+    callbacks.streamInfo().setUpstreamHost(host.key());
+    clusterStats.rqTotal.inc();
+    clusterStats.rqActive.inc();
+    ConnectionPool.Pending p = cluster.pool(host).newStream(a, a);
+    if (!a.settled) {  // the pool may have answered already (idle connection, circuit breaker)
+      a.pending = p;
     }
   }
 
-  @Override
-  public void onPoolFailure(String reason, Throwable cause) {
-    pending = null;
-    if (done) {
-      return;
+  /**
+   * Asks the retry state whether this outcome is retried; if so, schedules the retry after the
+   * back-off and returns true. {@code wouldRetry}: whether the outcome matches the retry conditions.
+   */
+  private boolean retryIfAllowed(boolean wouldRetry) {
+    if (retry == null) {
+      return false;
     }
-    callbacks.streamInfo().setResponseFlags("UF");
-    finishUpstream();
-    localReply(HttpResponseStatus.SERVICE_UNAVAILABLE,
-        "upstream connect error or disconnect/reset before headers. reset reason: " + reason.replace('_', ' '),
-        "upstream_reset_before_response_started{" + reason + "}", null);
+    // a request still being received cannot be sent again whole: as Envoy, it is not retried
+    RetryState.Decision decision = retry.shouldRetry(wouldRetry && requestComplete, clusterStats,
+        cluster.config().circuitBreakers());
+    if (decision == RetryState.Decision.LIMIT_EXCEEDED) {
+      callbacks.streamInfo().setResponseFlags("URX");
+    }
+    if (decision != RetryState.Decision.RETRY) {
+      return false;
+    }
+    backOff = callbacks.eventLoop().schedule(this::doRetry, retry.nextBackOffMillis(), TimeUnit.MILLISECONDS);
+    return true;
   }
 
-  @Override
-  public void onResponseHeaders(HttpResponse response, boolean endStream) {
+  private void doRetry() {
+    backOff = null;
     if (done) {
       return;
     }
-    if (endStream) {
-      finishUpstream();
-    }
-    responseStarted = true;
-    callbacks.streamInfo().markUpstreamResponse();
-    clusterStats.countResponse(response.status().code());
-    UpstreamRequests.prepare(response);
-    response.headers().set(UPSTREAM_SERVICE_TIME, millis((System.nanoTime() - upstreamStartNanos) / 1_000_000));
-    mutations.applyToResponse(response.headers(), callbacks.request(), callbacks.streamInfo());
-    callbacks.encodeHeaders(response, endStream);
-  }
-
-  @Override
-  public void onResponseData(ByteBuf data, boolean last) {
-    if (done) {
-      data.release();
+    WorkerCluster current = callbacks.clusters().get(clusterName, callbacks.eventLoop());
+    if (current == null) {  // removed while the retry waited
+      callbacks.streamInfo().setResponseFlags("NC");
+      finishRequest();
+      localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "", "cluster_not_found", null);
       return;
     }
-    if (last) {
-      finishUpstream();
-    }
-    callbacks.encodeData(data.retain(), last);
-    data.release();
-  }
-
-  @Override
-  public void onResponseTrailers(HttpHeaders trailers) {
-    if (done) {
-      return;
-    }
-    finishUpstream();
-    callbacks.encodeTrailers(trailers);
-  }
-
-  @Override
-  public void onUpstreamReset(String reason) {
-    if (done) {
-      return;
-    }
-    upstream = null;
-    finishUpstream();
-    if (responseStarted) {
-      callbacks.resetStream();
+    cluster = current;
+    RequestLbContext lb = LB_CONTEXT.get();
+    lb.setActiveRequests(cluster);
+    if (hasHash) {
+      lb.setHash(hash);
     } else {
-      callbacks.streamInfo().setResponseFlags("UC");
-      localReply(HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "upstream connect error or disconnect/reset before headers. reset reason: " + reason.replace('_', ' '),
-          "upstream_reset_before_response_started{" + reason + "}", null);
+      lb.clearHash();
     }
+    Host host = cluster.chooseHost(lb);
+    if (host == null) {
+      noHealthyUpstream();
+      return;
+    }
+    releaseQueued();
+    queued = retryBuffer.replay(request);
+    startAttempt(host);
+  }
+
+  private void noHealthyUpstream() {
+    clusterStats.noHealthyUpstream.inc();
+    callbacks.streamInfo().setResponseFlags("UH");
+    finishRequest();
+    localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "no_healthy_upstream", null);
   }
 
   private void onTimeout() {
@@ -306,13 +331,31 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
   }
 
+  private void resetReply(String flag, String reason) {
+    callbacks.streamInfo().setResponseFlags(flag);
+    finishRequest();
+    localReply(HttpResponseStatus.SERVICE_UNAVAILABLE,
+        "upstream connect error or disconnect/reset before headers. reset reason: " + reason.replace('_', ' '),
+        "upstream_reset_before_response_started{" + reason + "}", null);
+  }
+
+  private void overflowReply() {
+    callbacks.streamInfo().setResponseFlags("UO");
+    finishRequest();
+    HttpHeaders headers = new DefaultHttpHeaders();
+    headers.set(OVERLOADED, TRUE);
+    localReply(HttpResponseStatus.SERVICE_UNAVAILABLE,
+        "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+        "upstream_reset_before_response_started{overflow}", headers);
+  }
+
   private void localReply(HttpResponseStatus status, String body, String details, HttpHeaders headers) {
     ByteBuf content = body.isEmpty() ? null : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
     callbacks.sendLocalReply(status, headers, content, details);
   }
 
-  /** The upstream exchange is over (normally or not): stop the timer, count it. */
-  private void finishUpstream() {
+  /** The request is over for the router (answered, failed or abandoned): timers off, buffers let go. */
+  private void finishRequest() {
     if (done) {
       return;
     }
@@ -321,9 +364,21 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
       timeout.cancel();
       timeout = null;
     }
-    if (clusterStats != null) {
-      clusterStats.rqActive.dec();
+    if (backOff != null) {
+      backOff.cancel(false);
+      backOff = null;
     }
+    releaseQueued();
+    if (retryBuffer != null) {
+      retryBuffer.release();
+      retryBuffer = null;
+    }
+    if (retry != null) {
+      retry.release();
+    }
+  }
+
+  private void releaseQueued() {
     if (queued != null) {
       queued.forEach(io.netty.util.ReferenceCountUtil::release);
       queued.clear();
@@ -331,16 +386,10 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
   }
 
   private void abandonUpstream() {
-    UpstreamStream stream = upstream;
-    ConnectionPool.Pending p = pending;
-    upstream = null;
-    pending = null;
-    finishUpstream();
-    if (stream != null) {
-      stream.reset();
-    }
-    if (p != null) {
-      p.cancel();
+    Attempt a = attempt;
+    finishRequest();
+    if (a != null) {
+      a.end(true);
     }
   }
 
@@ -351,4 +400,167 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     }
   }
 
+  /** One try of the request: the pool's answer, the stream, the response, the per-try timeout. */
+  private final class Attempt implements UpstreamResponseListener, ConnectionPool.Callbacks {
+    private final Host host;
+    ConnectionPool.Pending pending;
+    UpstreamStream stream;
+    private FixedTimeouts.Handle perTryTimeout;
+    private long startNanos;
+    /** The pool answered (ready or failed). */
+    boolean settled;
+    /** This try is over: anything still arriving for it is dropped. */
+    private boolean over;
+
+    Attempt(Host host) {
+      this.host = host;
+    }
+
+    /** Ends this try once: counts it, stops its timer, and resets its stream if {@code reset}. */
+    void end(boolean reset) {
+      if (over) {
+        return;
+      }
+      over = true;
+      cancelPerTryTimeout();
+      clusterStats.rqActive.dec();
+      if (attempt == this) {
+        attempt = null;
+      }
+      if (reset) {
+        if (stream != null) {
+          stream.reset();
+        }
+        if (pending != null) {
+          pending.cancel();
+        }
+      }
+      stream = null;
+      pending = null;
+    }
+
+    void startPerTryTimeout() {
+      long millis = retry == null ? 0 : retry.policy().perTryTimeoutMillis();
+      if (millis > 0 && perTryTimeout == null && !over) {
+        perTryTimeout = FixedTimeouts.schedule(callbacks.eventLoop(), millis, this::onPerTryTimeout);
+      }
+    }
+
+    private void cancelPerTryTimeout() {
+      if (perTryTimeout != null) {
+        perTryTimeout.cancel();
+        perTryTimeout = null;
+      }
+    }
+
+    @Override
+    public void onPoolReady(UpstreamStream s) {
+      settled = true;
+      pending = null;
+      if (over || done) {
+        s.reset();
+        return;
+      }
+      stream = s;
+      startNanos = System.nanoTime();
+      callbacks.streamInfo().markUpstreamStart();
+      HttpObject part;
+      while ((part = queued.poll()) != null) {
+        s.write(part);
+      }
+      if (requestComplete) {
+        startPerTryTimeout();
+      }
+    }
+
+    @Override
+    public void onPoolFailure(String reason, Throwable cause) {
+      settled = true;
+      pending = null;
+      if (over || done) {
+        return;
+      }
+      end(false);
+      if (ConnectionPool.OVERFLOW.equals(reason)) {
+        overflowReply();
+      } else if (!retryIfAllowed(retry != null && retry.wouldRetryReset(reason))) {
+        resetReply("UF", reason);
+      }
+    }
+
+    @Override
+    public void onResponseHeaders(HttpResponse response, boolean endStream) {
+      if (over || done) {
+        return;
+      }
+      clusterStats.countResponse(response.status().code());
+      if (retry != null && retryIfAllowed(retry.wouldRetry(response))) {
+        end(!endStream);  // this response is dropped: nothing of it went downstream
+        return;
+      }
+      cancelPerTryTimeout();  // as Envoy: the per-try timeout ends once the response goes downstream
+      if (endStream) {
+        end(false);
+        finishRequest();
+      }
+      responseStarted = true;
+      callbacks.streamInfo().markUpstreamResponse();
+      UpstreamRequests.prepare(response);
+      response.headers().set(UPSTREAM_SERVICE_TIME, millis((System.nanoTime() - startNanos) / 1_000_000));
+      mutations.applyToResponse(response.headers(), callbacks.request(), callbacks.streamInfo());
+      callbacks.encodeHeaders(response, endStream);
+    }
+
+    @Override
+    public void onResponseData(ByteBuf data, boolean last) {
+      if (over || done) {
+        data.release();
+        return;
+      }
+      if (last) {
+        end(false);
+        finishRequest();
+      }
+      callbacks.encodeData(data.retain(), last);
+      data.release();
+    }
+
+    @Override
+    public void onResponseTrailers(HttpHeaders trailers) {
+      if (over || done) {
+        return;
+      }
+      end(false);
+      finishRequest();
+      callbacks.encodeTrailers(trailers);
+    }
+
+    @Override
+    public void onUpstreamReset(String reason) {
+      if (over || done) {
+        return;
+      }
+      end(false);
+      if (responseStarted) {
+        finishRequest();
+        callbacks.resetStream();
+      } else if (!retryIfAllowed(retry != null && retry.wouldRetryReset(reason))) {
+        resetReply("UC", reason);
+      }
+    }
+
+    private void onPerTryTimeout() {
+      perTryTimeout = null;
+      if (over || done) {
+        return;
+      }
+      clusterStats.rqPerTryTimeout.inc();
+      end(true);
+      if (!retryIfAllowed(retry.wouldRetryReset(RetryState.PER_TRY_TIMEOUT))) {
+        callbacks.streamInfo().setResponseFlags("UT");
+        finishRequest();
+        localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", "upstream_per_try_timeout", null);
+      }
+    }
+  }
 }
