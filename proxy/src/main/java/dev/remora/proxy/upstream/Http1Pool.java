@@ -107,15 +107,14 @@ public final class Http1Pool implements ConnectionPool {
 
   /** A connection is free: give it to the first waiter, or keep it idle. */
   private void onIdle(Connection conn) {
-    if (draining) {
-      conn.channel.close();
-      return;
-    }
+    // as Envoy's drain: requests already waiting are still served; only idle keep-alive ends
     Waiter waiter = waiting.pollFirst();
     if (waiter != null) {
       waiter.leave();
       conn.start(waiter.listener);
       waiter.callbacks.onPoolReady(conn);
+    } else if (draining) {
+      conn.channel.close();
     } else {
       idle.addFirst(conn);
     }
@@ -127,7 +126,7 @@ public final class Http1Pool implements ConnectionPool {
     cluster.stats().cxActive.dec();
     cluster.stats().cxDestroy.inc();
     idle.remove(conn);
-    if (!waiting.isEmpty() && !draining && (open == 0 || limits.connections().canCreate())) {
+    if (!waiting.isEmpty() && (open == 0 || (!draining && limits.connections().canCreate()))) {
       connect();
     }
   }
