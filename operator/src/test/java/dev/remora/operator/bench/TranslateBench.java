@@ -32,7 +32,7 @@ public final class TranslateBench {
       long t0 = System.nanoTime();
       Graph g = new GraphBuilder().build(in);
       long t1 = System.nanoTime();
-      XdsResources r = translator.translate(g, Map.of("app", "edge"));
+      XdsResources r = translator.translate(g, "edge-1", Map.of("app", "edge"));
       long t2 = System.nanoTime();
       int routes = r.routes().get(0).getVirtualHostsList().stream().mapToInt(v -> v.getRoutesCount()).sum();
       System.out.printf("%s round %d: %d routes, graph %d ms, translate %d ms, total %d ms%n",
