@@ -25,6 +25,14 @@ public final class XdsTranslator {
   private final RouteTranslator routes = new RouteTranslator();
   private final ClusterTranslator clusters = new ClusterTranslator();
 
+  /**
+   * Marks a new graph: the route protos reused from here on are those the previous and this
+   * graph's translations produced (see {@link RouteTranslator}).
+   */
+  public void newGeneration() {
+    routes.newGeneration();
+  }
+
   /** The resources for the proxy with node id {@code nodeId} announcing {@code labels}. */
   public XdsResources translate(Graph graph, String nodeId, Map<String, String> labels) {
     return translate(graph, l -> l.selects(nodeId, labels));

@@ -57,6 +57,7 @@ public final class SnapshotPublisher {
   public synchronized void publish(Graph g) {
     this.graph = g;
     this.bySelection = new HashMap<>();
+    translator.newGeneration();
     for (Map.Entry<String, ProxyGroups.Proxy> e : groups.entrySet()) {
       publishGroup(e.getKey(), e.getValue());
     }
