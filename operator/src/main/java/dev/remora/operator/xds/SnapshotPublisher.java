@@ -8,7 +8,6 @@ import dev.remora.operator.translate.XdsResources;
 import dev.remora.operator.translate.XdsTranslator;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -118,14 +117,14 @@ public final class SnapshotPublisher {
   static String hash(List<? extends Message> resources) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
       for (Message m : resources) {
-        buf.reset();
-        CodedOutputStream out = CodedOutputStream.newInstance(buf);
+        // into an exact-size array: the array encoder is several times faster than a stream's
+        byte[] bytes = new byte[m.getSerializedSize()];
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         out.useDeterministicSerialization();
         m.writeTo(out);
-        out.flush();
-        sha.update(buf.toByteArray());
+        out.checkNoSpaceLeft();
+        sha.update(bytes);
         sha.update((byte) 0);
       }
       return HexFormat.of().formatHex(sha.digest(), 0, 8);
