@@ -130,7 +130,9 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
   private void closed(String key) {
     if (streamsPerGroup.merge(key, -1, (a, b) -> a + b == 0 ? null : a + b) == null) {
       publisher.forgetGroup(key);
-      active.remove(key);
+      if (active.remove(key) != null) {
+        onNackChange.run(); // a proxy that is gone rejects nothing any more
+      }
     }
   }
 
