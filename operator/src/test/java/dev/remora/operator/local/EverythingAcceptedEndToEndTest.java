@@ -147,6 +147,10 @@ class EverythingAcceptedEndToEndTest {
             .startsWith("HTTP/1.1 200").endsWith("ok");
         assertThat(http(plain(ports.get("features/db")), "db", "/through-tcp"))
             .startsWith("HTTP/1.1 200").endsWith("upstream /through-tcp");
+        // the access log, in the example's format
+        Path accessLog = logs.resolve("web.log");
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+            assertThat(Files.readString(accessLog)).contains("] GET /health 200"));
       } finally {
         proxy.close();
         upstream.stop(0);
