@@ -62,11 +62,33 @@ public final class ControlPlane implements AutoCloseable {
     scheduler.trigger();
   }
 
+  /**
+   * When the phases of a rebuild ended ({@link System#nanoTime()}), for benchmarks and profiling.
+   *
+   * @param start the rebuild began
+   * @param loaded the source was read
+   * @param built the graph was built
+   * @param published every proxy's snapshot was translated and set (pushes to waiting proxies included)
+   */
+  public record RebuildTimes(long start, long loaded, long built, long published) {}
+
+  private volatile RebuildTimes lastRebuild;
+
+  /** The phases of the last rebuild, or null before the first. */
+  public RebuildTimes lastRebuild() {
+    return lastRebuild;
+  }
+
   /** Rebuilds and publishes now, on the caller's thread. */
   public synchronized Graph rebuildNow() {
-    Graph g = builder.build(source.get());
+    long start = System.nanoTime();
+    ResourceSet in = source.get();
+    long loaded = System.nanoTime();
+    Graph g = builder.build(in);
+    long built = System.nanoTime();
     metrics.rebuilt();
     publisher.publish(g);
+    lastRebuild = new RebuildTimes(start, loaded, built, System.nanoTime());
     for (Consumer<Graph> l : graphListeners) {
       l.accept(g);
     }

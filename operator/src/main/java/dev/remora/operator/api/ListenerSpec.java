@@ -19,8 +19,12 @@ import java.util.Map;
 @ValidationRule(value = "self.protocol != 'TCP' && self.protocol != 'TLS' || has(self.clusterRef)",
     message = "clusterRef is required when protocol is TCP or TLS")
 public class ListenerSpec {
-  @JsonPropertyDescription("Proxies whose node.metadata.labels contain all these labels get this listener. Empty selects every proxy.")
+  @JsonPropertyDescription("Proxies whose node.metadata.labels contain all these labels get this listener; an empty selector selects every proxy. With nodeIds, a proxy is selected when either one selects it. Neither given: every proxy.")
   public ProxySelector proxySelector;
+
+  @JsonPropertyDescription("Node ids (the node.id a proxy announces, e.g. --service-node) that get this listener, in addition to the proxies proxySelector matches. Given alone, only these proxies get it.")
+  @Size(max = 256)
+  public List<@Size(min = 1, max = 253) String> nodeIds;
 
   @JsonPropertyDescription("IP address to bind. Default 0.0.0.0.")
   @Default("0.0.0.0")
@@ -51,6 +55,7 @@ public class ListenerSpec {
   /** Label selector matched against the labels a proxy announces. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class ProxySelector {
+    @JsonPropertyDescription("Labels a proxy must announce, all of them, with these values.")
     public Map<String, String> matchLabels;
   }
 

@@ -27,7 +27,7 @@ public record Graph(
   /** An accepted Listener with the virtual hosts of the Routes attached to it. */
   public record ListenerNode(
       ObjectRef ref,
-      Map<String, String> selector,
+      ProxySelection selection,
       String address,
       int port,
       ListenerSpec.Protocol protocol,
@@ -39,25 +39,22 @@ public record Graph(
       List<LuaNode> listenerLua,
       List<LuaNode> routeLua) {
 
-    /** Whether a proxy announcing {@code labels} gets this listener. */
-    public boolean selects(Map<String, String> labels) {
-      for (Map.Entry<String, String> e : selector.entrySet()) {
-        if (!e.getValue().equals(labels.get(e.getKey()))) {
-          return false;
-        }
-      }
-      return true;
+    /** Whether the proxy with node id {@code nodeId} announcing {@code labels} gets this listener. */
+    public boolean selects(String nodeId, Map<String, String> labels) {
+      return selection.selects(nodeId, labels);
     }
   }
 
   /**
    * Downstream TLS for an HTTPS listener, certificates resolved from Secrets (PEM text).
    *
+   * @param certificateSecret the SDS name of the certificate: {@code namespace/name} of its Secret
    * @param minVersion "TLSv1_2", "TLSv1_3" or null
+   * @param caSecret the SDS name of the client-CA validation context ({@code namespace/name/ca.crt}), or null
    * @param caCertificate PEM bundle to validate client certificates with, or null
    */
-  public record TlsNode(String certificateChain, String privateKey, String minVersion, List<String> alpn,
-      String caCertificate, boolean requireClientCertificate) {}
+  public record TlsNode(String certificateSecret, String certificateChain, String privateKey, String minVersion,
+      List<String> alpn, String caSecret, String caCertificate, boolean requireClientCertificate) {}
 
   /** All route rules for one host name, in match order. */
   public record VirtualHostNode(String hostname, List<RouteNode> routes) {}

@@ -313,7 +313,7 @@ public final class GraphBuilder {
         Listener older = conflicting(accepted, l);
         if (older != null) {
           st.reject(REASON_CONFLICTED, "port " + spec.port + " is already used by Listener "
-              + ObjectRef.of(older).qualifiedName() + " (older) for an overlapping proxySelector");
+              + ObjectRef.of(older).qualifiedName() + " (older) for overlapping proxies (proxySelector, nodeIds)");
           continue;
         }
         accepted.add(l);
@@ -334,7 +334,7 @@ public final class GraphBuilder {
       for (Listener a : accepted) {
         if (a.getSpec().port.intValue() == l.getSpec().port.intValue()
             && addressesOverlap(address(a.getSpec()), address(l.getSpec()))
-            && selectorsOverlap(selector(a.getSpec()), selector(l.getSpec()))) {
+            && selection(a.getSpec()).overlaps(selection(l.getSpec()))) {
           return a;
         }
       }
@@ -343,17 +343,6 @@ public final class GraphBuilder {
 
     private boolean addressesOverlap(String a, String b) {
       return a.equals(b) || a.equals("0.0.0.0") || b.equals("0.0.0.0") || a.equals("::") || b.equals("::");
-    }
-
-    /** Equality selectors can both match one label set unless they demand different values for a key. */
-    private boolean selectorsOverlap(Map<String, String> a, Map<String, String> b) {
-      for (Map.Entry<String, String> e : a.entrySet()) {
-        String other = b.get(e.getKey());
-        if (other != null && !other.equals(e.getValue())) {
-          return false;
-        }
-      }
-      return true;
     }
 
     // ---- Lua targets ----
@@ -569,7 +558,7 @@ public final class GraphBuilder {
       rLua.removeAll(lLua);
       rLua.sort(luaOrderCmp);
       ObjectRef tcp = spec.clusterRef == null ? null : ref("Cluster", spec.clusterRef, ref.namespace());
-      return new ListenerNode(ref, selector(spec), address(spec), spec.port, protocol(spec), spec.http,
+      return new ListenerNode(ref, selection(spec), address(spec), spec.port, protocol(spec), spec.http,
           isHttp(protocol(spec)) ? null : tcp,
           spec.hostnames == null ? List.of() : List.copyOf(new TreeSet<>(spec.hostnames)), listenerTls.get(ref), List.copyOf(vhosts), List.copyOf(lLua),
           List.copyOf(rLua));
@@ -595,8 +584,9 @@ public final class GraphBuilder {
     return spec.address == null || spec.address.isBlank() ? "0.0.0.0" : spec.address;
   }
 
-  private static Map<String, String> selector(ListenerSpec spec) {
-    return spec.proxySelector == null || spec.proxySelector.matchLabels == null
-        ? Map.of() : new TreeMap<>(spec.proxySelector.matchLabels);
+  private static ProxySelection selection(ListenerSpec spec) {
+    Map<String, String> labels = spec.proxySelector == null ? null
+        : spec.proxySelector.matchLabels == null ? Map.of() : spec.proxySelector.matchLabels;
+    return new ProxySelection(spec.nodeIds == null ? java.util.Set.of() : new TreeSet<>(spec.nodeIds), labels);
   }
 }

@@ -36,10 +36,11 @@ final class TlsSecrets {
       return null;
     }
     String ca = null;
+    String caName = null;
     boolean require = false;
     if (tls.clientValidation != null && tls.clientValidation.caCertificateRef != null) {
       Secret caSecret = find(in, namespace, tls.clientValidation.caCertificateRef);
-      String caName = qualified(namespace, tls.clientValidation.caCertificateRef);
+      caName = qualified(namespace, tls.clientValidation.caCertificateRef);
       ca = caSecret == null ? null : value(caSecret, "ca.crt");
       if (ca == null || !ca.contains("-----BEGIN")) {
         st.unresolved(caSecret == null ? REASON_NOT_FOUND : REASON_INVALID_CERTIFICATE,
@@ -49,7 +50,8 @@ final class TlsSecrets {
       require = tls.clientValidation.required == null || tls.clientValidation.required;
     }
     List<String> alpn = tls.alpn == null || tls.alpn.isEmpty() ? List.of("h2", "http/1.1") : List.copyOf(tls.alpn);
-    return new Graph.TlsNode(chain, key, tls.minVersion == null ? null : tls.minVersion.name(), alpn, ca, require);
+    return new Graph.TlsNode(certName, chain, key, tls.minVersion == null ? null : tls.minVersion.name(), alpn,
+        ca == null ? null : caName + "/ca.crt", ca, require);
   }
 
   /** PEM ca.crt of the Secret {@code ref}, or null with ResolvedRefs=False on {@code st}. */

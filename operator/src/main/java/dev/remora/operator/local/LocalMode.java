@@ -63,8 +63,16 @@ public final class LocalMode implements AutoCloseable {
     return controlPlane;
   }
 
+  private volatile long lastEventNanos;
+
+  /** When the watcher last reported a change ({@link System#nanoTime()}; benchmarks). */
+  public long lastEventNanos() {
+    return lastEventNanos;
+  }
+
   /** Called by the watcher: remember what changed (before triggering, so the rebuild sees it). */
   private void changed(java.util.Set<Path> paths) {
+    lastEventNanos = System.nanoTime();
     if (paths == null) {
       rescan.set(true);
     } else {

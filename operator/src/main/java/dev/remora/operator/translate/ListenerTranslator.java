@@ -17,6 +17,8 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -32,10 +34,12 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * ListenerNode → Envoy Listener: one filter chain with an HTTP connection manager (routes over
- * RDS/ADS; Lua filters, then the router) or a TCP proxy.
+ * RDS/ADS; Lua filters, then the router) or a TCP proxy; TLS certificates over SDS/ADS.
  */
 final class ListenerTranslator {
   static final String HCM = "envoy.filters.network.http_connection_manager";
@@ -79,24 +83,46 @@ final class ListenerTranslator {
         .build();
   }
 
-  /** Certificates inline (from the Secret): simple, at the price of keys travelling in LDS. */
+  /**
+   * Certificates by SDS reference (over ADS): keys never travel in LDS, and a rotated Secret
+   * changes the SDS resource alone, so the Listener keeps its version and is not drained. The
+   * client CA travels the same way, as a validation-context Secret.
+   */
   private DownstreamTlsContext downstreamTls(Graph.TlsNode tls) {
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder()
-        .addTlsCertificates(TlsCertificate.newBuilder()
-            .setCertificateChain(DataSource.newBuilder().setInlineString(tls.certificateChain()))
-            .setPrivateKey(DataSource.newBuilder().setInlineString(tls.privateKey())))
+        .addTlsCertificateSdsSecretConfigs(sds(tls.certificateSecret()))
         .addAllAlpnProtocols(tls.alpn());
     if (tls.minVersion() != null) {
       common.setTlsParams(TlsParameters.newBuilder().setTlsMinimumProtocolVersion(
           tls.minVersion().equals("TLSv1_3") ? TlsParameters.TlsProtocol.TLSv1_3 : TlsParameters.TlsProtocol.TLSv1_2));
     }
     DownstreamTlsContext.Builder ctx = DownstreamTlsContext.newBuilder();
-    if (tls.caCertificate() != null) {
-      common.setValidationContext(CertificateValidationContext.newBuilder()
-          .setTrustedCa(DataSource.newBuilder().setInlineString(tls.caCertificate())));
+    if (tls.caSecret() != null) {
+      common.setValidationContextSdsSecretConfig(sds(tls.caSecret()));
       ctx.setRequireClientCertificate(com.google.protobuf.BoolValue.of(tls.requireClientCertificate()));
     }
     return ctx.setCommonTlsContext(common).build();
+  }
+
+  private static SdsSecretConfig sds(String name) {
+    return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(ads()).build();
+  }
+
+  /** The SDS Secrets {@code tls} refers to: its certificate, and its client CA when it has one. */
+  List<Secret> secrets(Graph.TlsNode tls) {
+    List<Secret> out = new ArrayList<>();
+    out.add(Secret.newBuilder().setName(tls.certificateSecret())
+        .setTlsCertificate(TlsCertificate.newBuilder()
+            .setCertificateChain(DataSource.newBuilder().setInlineString(tls.certificateChain()))
+            .setPrivateKey(DataSource.newBuilder().setInlineString(tls.privateKey())))
+        .build());
+    if (tls.caSecret() != null) {
+      out.add(Secret.newBuilder().setName(tls.caSecret())
+          .setValidationContext(CertificateValidationContext.newBuilder()
+              .setTrustedCa(DataSource.newBuilder().setInlineString(tls.caCertificate())))
+          .build());
+    }
+    return out;
   }
 
   private static String statPrefix(Graph.ListenerNode l) {

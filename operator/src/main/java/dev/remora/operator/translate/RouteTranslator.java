@@ -24,23 +24,73 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.LuaPerRoute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** ListenerNode → the RouteConfiguration its HTTP connection manager asks for over RDS. */
+/**
+ * ListenerNode → the RouteConfiguration its HTTP connection manager asks for over RDS.
+ *
+ * <p>Route protos are reused across translations while everything a route is made of is
+ * unchanged: a change to one Route object then costs one route's translation, and the reused
+ * protos keep their memoized size and hash code, which serialization, content hashing and
+ * java-control-plane's resource hashing all use. The key holds the Route's spec objects by
+ * identity (they have no equals): unchanged objects are the same instances from one graph to the
+ * next (local mode keeps the objects of unchanged files, informers keep unchanged objects), and a
+ * changed object is a new instance, so a stale hit is impossible as long as nobody mutates spec
+ * objects in place (nothing does). Entries not used by the last two generations are dropped.
+ * Not thread-safe: the SnapshotPublisher translates under its lock.
+ */
 final class RouteTranslator {
+  /** Everything {@link #route} reads. */
+  private record RouteKey(Graph.RouteNode node, ClusterSpec.HashKey hashKey, List<Graph.LuaNode> listenerLua,
+      List<Graph.LuaNode> routeLua) {}
+
+  private Map<RouteKey, Route> current = new HashMap<>();
+  private Map<RouteKey, Route> previous = new HashMap<>();
+
+  /** Starts a new cache generation: routes not used since the one before are forgotten. */
+  void newGeneration() {
+    previous = current;
+    current = new HashMap<>();
+  }
+
   RouteConfiguration translate(Graph.ListenerNode l, SortedMap<ObjectRef, Graph.ClusterNode> clusters) {
     RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(l.ref().qualifiedName());
     for (Graph.VirtualHostNode vh : l.virtualHosts()) {
       VirtualHost.Builder v = VirtualHost.newBuilder().setName(vh.hostname()).addDomains(vh.hostname());
       for (Graph.RouteNode r : vh.routes()) {
-        v.addRoutes(route(l, r, clusters));
+        v.addRoutes(cachedRoute(l, r, clusters));
       }
       rc.addVirtualHosts(v);
     }
     return rc.build();
+  }
+
+  private Route cachedRoute(Graph.ListenerNode l, Graph.RouteNode n, SortedMap<ObjectRef, Graph.ClusterNode> clusters) {
+    RouteKey key = new RouteKey(n, hashKey(n, clusters), l.listenerLua(), l.routeLua());
+    Route r = current.get(key);
+    if (r == null) {
+      r = previous.get(key);
+      if (r == null) {
+        r = route(l, n, clusters);
+      }
+      current.put(key, r);
+    }
+    return r;
+  }
+
+  /** The hash key of the first backend cluster that has one (Envoy uses the first policy that yields a hash). */
+  private static ClusterSpec.HashKey hashKey(Graph.RouteNode n, SortedMap<ObjectRef, Graph.ClusterNode> clusters) {
+    for (Graph.WeightedCluster b : n.backends()) {
+      Graph.ClusterNode c = clusters.get(b.cluster());
+      if (c.hashKey() != null) {
+        return c.hashKey();
+      }
+    }
+    return null;
   }
 
   private Route route(Graph.ListenerNode l, Graph.RouteNode n, SortedMap<ObjectRef, Graph.ClusterNode> clusters) {
@@ -117,12 +167,9 @@ final class RouteTranslator {
       }
       a.setWeightedClusters(w);
     }
-    for (Graph.WeightedCluster b : backends) {
-      Graph.ClusterNode c = clusters.get(b.cluster());
-      if (c.hashKey() != null) {
-        a.addHashPolicy(hashPolicy(c.hashKey()));
-        break; // one policy: Envoy uses the first that yields a hash
-      }
+    ClusterSpec.HashKey hashKey = hashKey(n, clusters);
+    if (hashKey != null) {
+      a.addHashPolicy(hashPolicy(hashKey)); // one policy: Envoy uses the first that yields a hash
     }
     if (rule.timeout != null) {
       a.setTimeout(Protos.duration(Durations.parse(rule.timeout)));

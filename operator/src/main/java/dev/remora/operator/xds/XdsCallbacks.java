@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hooks on every ADS stream: registers the proxy group of each node so it gets a snapshot,
+ * Hooks on every ADS stream: registers the proxy (snapshot key) of each node so it gets a snapshot
+ * and forgets it when its last stream closes,
  * counts streams and pushes, and records NACKs (a request carrying error_detail).
  */
 public final class XdsCallbacks implements DiscoveryServerCallbacks {
@@ -28,6 +29,9 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
   private final SnapshotPublisher publisher;
   private final XdsMetrics metrics;
   private final ProxyGroups groups = new ProxyGroups();
+  /** stream → snapshot key of its node; key → open streams (a key is forgotten with its last stream). */
+  private final Map<Long, String> streamGroups = new ConcurrentHashMap<>();
+  private final Map<String, Integer> streamsPerGroup = new ConcurrentHashMap<>();
   private final List<Nack> nacks = new CopyOnWriteArrayList<>();
   /** group → type URL → the NACK not yet followed by an ACK. */
   private final Map<String, Map<String, Nack>> active = new ConcurrentHashMap<>();
@@ -63,16 +67,18 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
   @Override
   public void onStreamClose(long streamId, String typeUrl) {
     metrics.streamClosed();
+    streamGone(streamId);
   }
 
   @Override
   public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
     metrics.streamClosed();
+    streamGone(streamId);
   }
 
   @Override
   public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-    seen(request.getNode());
+    seen(streamId, request.getNode());
     if (request.hasErrorDetail()) {
       nack(request.getNode(), request.getTypeUrl(), request.getResponseNonce(), request.getErrorDetail().getMessage());
     } else if (!request.getResponseNonce().isEmpty()) {
@@ -82,7 +88,7 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-    seen(request.getNode());
+    seen(streamId, request.getNode());
     if (request.hasErrorDetail()) {
       nack(request.getNode(), request.getTypeUrl(), request.getResponseNonce(), request.getErrorDetail().getMessage());
     } else if (!request.getResponseNonce().isEmpty()) {
@@ -100,8 +106,34 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
     metrics.pushed();
   }
 
-  private void seen(Node node) {
-    publisher.ensureGroup(groups.hash(node));
+  private void seen(long streamId, Node node) {
+    ProxyGroups.Proxy proxy = ProxyGroups.proxy(node);
+    String key = proxy.key();
+    String before = streamGroups.put(streamId, key);
+    if (!key.equals(before)) {
+      streamsPerGroup.merge(key, 1, Integer::sum);
+      if (before != null) {
+        closed(before);
+      }
+    }
+    publisher.ensureGroup(proxy);
+  }
+
+  private void streamGone(long streamId) {
+    String key = streamGroups.remove(streamId);
+    if (key != null) {
+      closed(key);
+    }
+  }
+
+  /** One stream of {@code key} ended: when it was the last, the proxy's snapshot goes too. */
+  private void closed(String key) {
+    if (streamsPerGroup.merge(key, -1, (a, b) -> a + b == 0 ? null : a + b) == null) {
+      publisher.forgetGroup(key);
+      if (active.remove(key) != null) {
+        onNackChange.run(); // a proxy that is gone rejects nothing any more
+      }
+    }
   }
 
   private void nack(Node node, String typeUrl, String nonce, String message) {

@@ -49,6 +49,11 @@ public final class LocalModeLatencyBench {
       proxy.ack(r, "bench/web");
       int warmup = Math.min(50, routes);
       long[] millis = new long[changes];
+      // phases of each change, in microseconds: file write → watcher event → rebuild start
+      // (quiet period + scheduling) → files read → graph → snapshots set (translation, hashing,
+      // push to the waiting stream) → RouteConfiguration received and parsed by the client
+      String[] phases = {"watch", "wait", "load", "graph", "publish", "to-client"};
+      long[][] phaseMicros = new long[phases.length][changes];
       for (int c = -warmup; c < changes; c++) { // the first changes warm up the JIT; not counted
         int i = Math.floorMod(c * 7919, routes);
         int version = c + warmup + 1;
@@ -62,8 +67,14 @@ public final class LocalModeLatencyBench {
             break;
           }
         }
+        long received = System.nanoTime();
         if (c >= 0) {
-          millis[c] = (System.nanoTime() - start) / 1_000_000;
+          millis[c] = (received - start) / 1_000_000;
+          var t = mode.controlPlane().lastRebuild();
+          long[] at = {start, mode.lastEventNanos(), t.start(), t.loaded(), t.built(), t.published(), received};
+          for (int p = 0; p < phases.length; p++) {
+            phaseMicros[p][c] = (at[p + 1] - at[p]) / 1_000;
+          }
         }
         Thread.sleep(150); // let the watcher settle so each change is measured on its own
       }
@@ -71,6 +82,12 @@ public final class LocalModeLatencyBench {
       System.out.printf("%d routes, %d changes: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n", routes, changes,
           millis[changes / 2], millis[changes * 9 / 10], millis[Math.min(changes - 1, changes * 99 / 100)],
           millis[changes - 1]);
+      for (int p = 0; p < phases.length; p++) {
+        long[] v = phaseMicros[p];
+        Arrays.sort(v);
+        System.out.printf("  %-9s p50 %6.1f ms  p90 %6.1f ms  p99 %6.1f ms%n", phases[p], v[changes / 2] / 1000.0,
+            v[changes * 9 / 10] / 1000.0, v[Math.min(changes - 1, changes * 99 / 100)] / 1000.0);
+      }
     }
   }
 

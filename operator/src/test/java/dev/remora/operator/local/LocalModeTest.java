@@ -62,7 +62,7 @@ class LocalModeTest {
       proxy.ack(second);
 
       // a Lua syntax error: Accepted=False with the line, and the last good script stays served
-      String version = mode.controlPlane().publisher().cache().getSnapshot("app=edge").version(Resources.ResourceType.LISTENER);
+      String version = mode.controlPlane().publisher().cache().getSnapshot("edge-1{app=edge}").version(Resources.ResourceType.LISTENER);
       Files.writeString(dir.resolve("luafilter.yaml"),
           Files.readString(dir.resolve("luafilter.yaml")).replace("add(\"foo\", \"bar\")", "add(\"foo\" \"bar\")"));
       await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
@@ -72,10 +72,10 @@ class LocalModeTest {
         assertThat(cs.get(0).reason).isEqualTo("SyntaxError");
         assertThat(cs.get(0).message).contains("line 2");
       });
-      Listener served = (Listener) mode.controlPlane().publisher().cache().getSnapshot("app=edge")
+      Listener served = (Listener) mode.controlPlane().publisher().cache().getSnapshot("edge-1{app=edge}")
           .listeners().resources().get("default/web");
       assertThat(luaCode(served)).contains("add(\"foo\", \"bar\")");
-      assertThat(mode.controlPlane().publisher().cache().getSnapshot("app=edge").version(Resources.ResourceType.LISTENER))
+      assertThat(mode.controlPlane().publisher().cache().getSnapshot("edge-1{app=edge}").version(Resources.ResourceType.LISTENER))
           .isEqualTo(version);
 
       // removing the file removes the filter

@@ -70,6 +70,7 @@ class TranslatorGoldenTest {
     files.put("routes.json", XdsJson.printAll(r.routes()));
     files.put("clusters.json", XdsJson.printAll(r.clusters()));
     files.put("endpoints.json", XdsJson.printAll(r.endpoints()));
+    files.put("secrets.json", XdsJson.printAll(r.secrets()));
     Map<String, Object> conditions = new TreeMap<>();
     graph.conditions().forEach((ref, cs) -> conditions.put(ref.toString(), cs));
     files.put("conditions.json", new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

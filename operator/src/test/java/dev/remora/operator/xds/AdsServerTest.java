@@ -3,6 +3,7 @@ package dev.remora.operator.xds;
 import static dev.remora.operator.xds.AdsTestClient.CDS;
 import static dev.remora.operator.xds.AdsTestClient.EDS;
 import static dev.remora.operator.xds.AdsTestClient.LDS;
+import static dev.remora.operator.xds.AdsTestClient.SDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +13,7 @@ import dev.remora.operator.local.ResourceFiles;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -38,6 +40,33 @@ class AdsServerTest {
       kind: Listener
       metadata: {name: internal, namespace: shop}
       spec: {port: 9090, proxySelector: {matchLabels: {app: internal}}}
+      ---
+      apiVersion: remora.dev/v1alpha1
+      kind: Listener
+      metadata: {name: canary, namespace: shop}
+      spec: {port: 7070, nodeIds: [edge-2]}
+      ---
+      apiVersion: remora.dev/v1alpha1
+      kind: Listener
+      metadata: {name: secure, namespace: shop}
+      spec:
+        port: 8443
+        protocol: HTTPS
+        nodeIds: [secure-1]
+        tls: {certificateRef: {name: cert}, clientValidation: {caCertificateRef: {name: ca}}}
+      ---
+      apiVersion: v1
+      kind: Secret
+      metadata: {name: cert, namespace: shop}
+      type: kubernetes.io/tls
+      stringData:
+        tls.crt: "-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n"
+        tls.key: "-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n"
+      ---
+      apiVersion: v1
+      kind: Secret
+      metadata: {name: ca, namespace: shop}
+      stringData: {ca.crt: "-----BEGIN CERTIFICATE-----\nMIICca\n-----END CERTIFICATE-----\n"}
       ---
       apiVersion: remora.dev/v1alpha1
       kind: Cluster
@@ -85,9 +114,13 @@ class AdsServerTest {
   }
 
   private static ResourceSet resources(int listenerPort, int endpointPort) {
+    return resources(listenerPort, endpointPort, "MIIBcert");
+  }
+
+  private static ResourceSet resources(int listenerPort, int endpointPort, String certBody) {
     List<ResourceFiles.Problem> problems = new ArrayList<>();
     ResourceSet.Builder b = ResourceSet.builder();
-    new ResourceFiles().parse("test", RESOURCES.formatted(listenerPort, endpointPort), problems).forEach(b::add);
+    new ResourceFiles().parse("test", RESOURCES.formatted(listenerPort, certBody, endpointPort), problems).forEach(b::add);
     assertThat(problems).isEmpty();
     return b.build();
   }
@@ -140,7 +173,85 @@ class AdsServerTest {
     internal.subscribe(CDS);
     assertThat(names(edge.next(CDS), Cluster.class)).containsExactly("shop/a");
     assertThat(names(internal.next(CDS), Cluster.class)).containsExactly("shop/b");
-    assertThat(cp.publisher().groups()).contains("app=edge", "app=internal,zone=a");
+    assertThat(cp.publisher().groups()).contains("edge-1{app=edge}", "internal-1{app=internal,zone=a}");
+  }
+
+  @Test
+  void twoProxiesWithTheSameLabelsAreToldApartByNodeId() throws Exception {
+    AdsTestClient one = client("edge-1", Map.of("app", "edge"));
+    AdsTestClient two = client("edge-2", Map.of("app", "edge"));
+    AdsTestClient bare = client("edge-3", Map.of());
+    one.subscribe(LDS);
+    two.subscribe(LDS);
+    bare.subscribe(LDS);
+    // shop/canary lists node id edge-2 only; shop/edge selects app=edge
+    assertThat(names(one.next(LDS), Listener.class)).containsExactly("shop/edge");
+    assertThat(names(two.next(LDS), Listener.class)).containsExactly("shop/canary", "shop/edge");
+    assertThat(names(bare.next(LDS), Listener.class)).isEmpty();
+    assertThat(cp.publisher().groups()).contains("edge-1{app=edge}", "edge-2{app=edge}", "edge-3{}");
+    assertThat(cp.publisher().cache().getSnapshot("edge-1{app=edge}").listeners().resources())
+        .containsOnlyKeys("shop/edge");
+
+    // the proxy's last stream closes: its snapshot goes with it
+    clients.remove(two);
+    two.close();
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(cp.publisher().groups()).doesNotContain("edge-2{app=edge}"));
+    assertThat(cp.publisher().cache().getSnapshot("edge-2{app=edge}")).isNull();
+    assertThat(cp.publisher().groups()).contains("edge-1{app=edge}");
+  }
+
+  @Test
+  void certificatesTravelOverSdsAndARotationChangesTheSecretAlone() throws Exception {
+    AdsTestClient secure = client("secure-1", Map.of());
+    secure.subscribe(LDS);
+    DiscoveryResponse lds = secure.next(LDS);
+    secure.ack(lds);
+    Listener l = lds.getResources(0).unpack(Listener.class);
+    assertThat(l.getName()).isEqualTo("shop/secure");
+    var tls = l.getFilterChains(0).getTransportSocket().getTypedConfig()
+        .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class);
+    var common = tls.getCommonTlsContext();
+    assertThat(common.getTlsCertificatesList()).isEmpty(); // no key in LDS
+    assertThat(common.getTlsCertificateSdsSecretConfigsList()).singleElement().satisfies(c -> {
+      assertThat(c.getName()).isEqualTo("shop/cert");
+      assertThat(c.getSdsConfig().hasAds()).isTrue();
+      assertThat(c.getSdsConfig().getResourceApiVersion()).isEqualTo(io.envoyproxy.envoy.config.core.v3.ApiVersion.V3);
+    });
+    assertThat(common.getValidationContextSdsSecretConfig().getName()).isEqualTo("shop/ca/ca.crt");
+    assertThat(tls.getRequireClientCertificate().getValue()).isTrue();
+
+    secure.subscribe(SDS, "shop/cert", "shop/ca/ca.crt");
+    DiscoveryResponse sds1 = secure.next(SDS);
+    secure.ack(sds1, "shop/cert", "shop/ca/ca.crt");
+    java.util.Map<String, Secret> secrets = new java.util.TreeMap<>();
+    for (var a : sds1.getResourcesList()) {
+      Secret s = a.unpack(Secret.class);
+      secrets.put(s.getName(), s);
+    }
+    assertThat(secrets).containsOnlyKeys("shop/ca/ca.crt", "shop/cert");
+    assertThat(secrets.get("shop/cert").getTlsCertificate().getCertificateChain().getInlineString()).contains("MIIBcert");
+    assertThat(secrets.get("shop/ca/ca.crt").getValidationContext().getTrustedCa().getInlineString()).contains("MIICca");
+    // proxies that do not use them never see them
+    assertThat(cp.publisher().cache().getSnapshot("secure-1{}").secrets().resources()).hasSize(2);
+
+    var before = cp.publisher().cache().getSnapshot("secure-1{}");
+    source.set(resources(8080, 8081, "MIIBrotated"));
+    cp.changed();
+    DiscoveryResponse sds2 = secure.next(SDS);
+    assertThat(sds2.getVersionInfo()).isNotEqualTo(sds1.getVersionInfo());
+    assertThat(sds2.getResourcesList()).anySatisfy(a -> assertThat(a.unpack(Secret.class).getTlsCertificate()
+        .getCertificateChain().getInlineString()).contains("MIIBrotated"));
+    var after = cp.publisher().cache().getSnapshot("secure-1{}");
+    assertThat(after.version(Resources.ResourceType.SECRET)).isNotEqualTo(before.version(Resources.ResourceType.SECRET));
+    assertThat(after.version(Resources.ResourceType.LISTENER)).isEqualTo(before.version(Resources.ResourceType.LISTENER));
+    assertThat(after.version(Resources.ResourceType.LISTENER)).isEqualTo(lds.getVersionInfo());
+    assertThat(cp.publisher().cache().getSnapshot("edge-1{app=edge}")).isNull(); // never asked
+
+    // a refused Secret is pinned on the Listener that uses it
+    secure.nack(sds2, sds1.getVersionInfo(), "shop/cert: private key does not match the certificate");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(cp.rejections())
+        .containsOnlyKeys(new dev.remora.operator.graph.ObjectRef("Listener", "shop", "secure")));
   }
 
   @Test
@@ -161,7 +272,7 @@ class AdsServerTest {
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(cp.callbacks().nacks())
         .anySatisfy(n -> {
           assertThat(n.nodeId()).isEqualTo("edge-1");
-          assertThat(n.group()).isEqualTo("app=edge");
+          assertThat(n.group()).isEqualTo("edge-1{app=edge}");
           assertThat(n.typeUrl()).isEqualTo(LDS);
           assertThat(n.message()).isEqualTo("port 8088 is in use");
         }));
@@ -182,11 +293,11 @@ class AdsServerTest {
     edge.subscribe(EDS, "shop/a");
     DiscoveryResponse eds1 = edge.next(EDS);
     edge.ack(eds1, "shop/a");
-    var before = cp.publisher().cache().getSnapshot("app=edge");
+    var before = cp.publisher().cache().getSnapshot("edge-1{app=edge}");
 
     source.set(resources(8080, 9999)); // endpoint change only
     cp.rebuildNow();
-    var after = cp.publisher().cache().getSnapshot("app=edge");
+    var after = cp.publisher().cache().getSnapshot("edge-1{app=edge}");
     assertThat(after.version(Resources.ResourceType.ENDPOINT)).isNotEqualTo(before.version(Resources.ResourceType.ENDPOINT));
     assertThat(after.version(Resources.ResourceType.LISTENER)).isEqualTo(before.version(Resources.ResourceType.LISTENER));
     assertThat(after.version(Resources.ResourceType.ROUTE)).isEqualTo(before.version(Resources.ResourceType.ROUTE));
@@ -199,7 +310,7 @@ class AdsServerTest {
     double snapshots = cp.metrics().snapshotCount();
     cp.rebuildNow();
     assertThat(cp.metrics().snapshotCount()).isEqualTo(snapshots);
-    assertThat(cp.publisher().cache().getSnapshot("app=edge")).isSameAs(after);
+    assertThat(cp.publisher().cache().getSnapshot("edge-1{app=edge}")).isSameAs(after);
   }
 
   @Test
