@@ -22,6 +22,13 @@ abstract class PathRewrite {
     };
   }
 
+  /** Replaces the whole path, keeping the query: {@code prefix_rewrite} on a {@code safe_regex} match. */
+  static PathRewrite wholePath(String replacement) {
+    return new PathRewrite() {
+      @Override String rewrite(String uri) { return replacement + uri.substring(RequestHeaders.pathEnd(uri)); }
+    };
+  }
+
   /** RE2::GlobalReplace on the path: every match is substituted; {@code \1} names groups. */
   static PathRewrite regex(RegexMatchAndSubstitute spec, String path) throws ConfigException {
     ProtoFields.allowOnly(spec, path, REGEX_REWRITE_FIELDS);

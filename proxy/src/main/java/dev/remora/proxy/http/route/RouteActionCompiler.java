@@ -130,7 +130,7 @@ final class RouteActionCompiler {
       if (a.hasRegexRewrite()) {
         throw new ConfigException(join(path, "prefix_rewrite"), "cannot be combined with regex_rewrite");
       }
-      rewrite = prefixRewrite(matcher, a.getPrefixRewrite(), join(path, "prefix_rewrite"));
+      rewrite = prefixRewrite(matcher, a.getPrefixRewrite());
     } else if (a.hasRegexRewrite()) {
       rewrite = PathRewrite.regex(a.getRegexRewrite(), join(path, "regex_rewrite"));
     }
@@ -164,12 +164,10 @@ final class RouteActionCompiler {
         hostLiteral, hostHeader, autoHost, timeout, idle, List.copyOf(a.getHashPolicyList()), hashPolicy, retry);
   }
 
-  private static PathRewrite prefixRewrite(PathMatcher matcher, String replacement, String path) throws ConfigException {
+  private static PathRewrite prefixRewrite(PathMatcher matcher, String replacement) {
     String prefix = matcher.rewritablePrefix();
-    if (prefix == null) {
-      throw new ConfigException(path, "cannot be used with a safe_regex match (use regex_rewrite)");
-    }
-    return PathRewrite.prefix(prefix, replacement);
+    // as Envoy: on a safe_regex match the "matched prefix" is the whole path (query kept)
+    return prefix == null ? PathRewrite.wholePath(replacement) : PathRewrite.prefix(prefix, replacement);
   }
 
   private static long millis(Duration d, String path) throws ConfigException {
@@ -208,7 +206,7 @@ final class RouteActionCompiler {
         pathRedirect = r.getPathRedirect();
         break;
       case PREFIX_REWRITE:
-        rewrite = prefixRewrite(matcher, r.getPrefixRewrite(), join(path, "prefix_rewrite"));
+        rewrite = prefixRewrite(matcher, r.getPrefixRewrite());
         break;
       case REGEX_REWRITE:
         rewrite = PathRewrite.regex(r.getRegexRewrite(), join(path, "regex_rewrite"));

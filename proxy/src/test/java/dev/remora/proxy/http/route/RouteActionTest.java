@@ -116,6 +116,16 @@ class RouteActionTest {
   }
 
   @Test
+  void prefixRewriteOnSafeRegexMatchReplacesTheWholePathAsEnvoyDoes() throws Exception {
+    RouteAction.Forward f = forward("{\"safe_regex\":{\"regex\":\"/a/[0-9]+\"}}", "{\"cluster\":\"c\",\"prefix_rewrite\":\"/b\"}", "/a/12");
+    HttpRequest r = get("h", "/a/12?q=1");
+    f.rewriteRequest(r);
+    assertThat(r.uri()).isEqualTo("/b?q=1");
+    assertThat(redirect("{\"safe_regex\":{\"regex\":\"/old/.*\"}}", "{\"prefix_rewrite\":\"/new\"}", "/old/x")
+        .location(get("h", "/old/x?q=1"), false)).isEqualTo("http://h/new?q=1");
+  }
+
+  @Test
   void regexRewriteSubstitutesEveryMatchWithGroups() throws Exception {
     RouteAction.Forward f = forward("{\"cluster\":\"c\",\"regex_rewrite\":{\"pattern\":{\"regex\":\"^/service/([^/]+)(/.*)$\"},"
         + "\"substitution\":\"\\\\2/instance/\\\\1\"}}");
