@@ -18,8 +18,9 @@ import java.util.List;
 
 /**
  * Runs on the worker for each accepted connection: reads the listener's version from its slot (the
- * connection keeps that config, and the drain of the filter chain it chose, for life), inspects the ClientHello when a chain match needs it,
- * and installs the chosen chain: TLS, then the HTTP connection manager or the TCP proxy.
+ * connection keeps that config, and the drain of the filter chain it chose, for life), inspects the
+ * ClientHello when a chain match needs it, and installs the chosen chain: TLS, then the HTTP
+ * connection manager or the TCP proxy.
  */
 @ChannelHandler.Sharable
 final class ConnectionInitializer extends ChannelInitializer<Channel> {
