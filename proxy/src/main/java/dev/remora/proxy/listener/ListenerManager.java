@@ -78,8 +78,8 @@ public final class ListenerManager {
         inPlaceUpdated.inc();
       }
       List<ChainDrain> retired = old.retiredBy(next);
-      Set<Channel> inspecting = next.carriedOver() ? Set.of() : old.inspecting;
-      return active.slot.set(next).thenRun(() -> retire(retired, inspecting));
+      // connections of the old version still without a chain when the drain time is over are closed too
+      return active.slot.set(next).thenRun(() -> retire(retired, old.inspecting));
     }
     ListenerVersion version = new ListenerVersion(config, drain, null);
     Active fresh = new Active(config, version, new Slot<>(workers.loops(), version));
