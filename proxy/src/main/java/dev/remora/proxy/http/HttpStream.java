@@ -60,6 +60,11 @@ public final class HttpStream {
   private boolean headRequest;
   /** The HTTP/1.x client asked to close after this response (connection: close, or HTTP/1.0 without keep-alive). */
   private boolean clientClose;
+  /**
+   * The response's head said {@code connection: close}: the connection closes after it. Decided once,
+   * with the head; a drain starting later must not close a connection whose client was told keep-alive.
+   */
+  private boolean closeAnnounced;
   private AsyncHttpClient httpClient;
 
   HttpStream(DownstreamConnection conn, Channel out) {
@@ -229,6 +234,7 @@ public final class HttpStream {
         }
       }
       if (closeAfterResponse()) {
+        closeAnnounced = true;
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       } else if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -305,7 +311,7 @@ public final class HttpStream {
         // a filter's clean-up must not take the connection down
       }
     }
-    conn.streamComplete(this, reset || (!conn.http2() && responseHeadersSent && closeAfterResponse()));
+    conn.streamComplete(this, reset || (!conn.http2() && responseHeadersSent && closeAnnounced));
   }
 
   /** Answers locally without any filter (malformed requests the codec refused). */

@@ -18,8 +18,9 @@ import java.util.List;
 
 /**
  * Runs on the worker for each accepted connection: reads the listener's version from its slot (the
- * connection keeps that config and its drain for life), inspects the ClientHello when a chain match needs it,
- * and installs the chosen chain: TLS, then the HTTP connection manager or the TCP proxy.
+ * connection keeps that config, and the drain of the filter chain it chose, for life), inspects the
+ * ClientHello when a chain match needs it, and installs the chosen chain: TLS, then the HTTP
+ * connection manager or the TCP proxy.
  */
 @ChannelHandler.Sharable
 final class ConnectionInitializer extends ChannelInitializer<Channel> {
@@ -42,12 +43,12 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
       stats.cxDestroy.inc();
     });
     ListenerVersion version = slot.get();
-    version.track(ch);
     ListenerConfig config = version.config;
     if (config.inspect()) {
+      version.inspect(ch);
       ch.pipeline().addLast(new Inspector(version));
     } else {
-      install(ch, config.select(localPort(ch), "", false, List.of()), "", version.drain);
+      install(ch, config.select(localPort(ch), "", false, List.of()), "", version);
     }
   }
 
@@ -55,12 +56,16 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
     return ((InetSocketAddress) ch.localAddress()).getPort();
   }
 
-  private void install(Channel ch, FilterChain chain, String sni, Drain drain) {
+  private void install(Channel ch, FilterChain chain, String sni, ListenerVersion version) {
     if (chain == null) {
       stats.noFilterChainMatch.inc();
       ch.close();
       return;
     }
+    // the connection belongs to its chain: drained only when that chain is changed or removed
+    ChainDrain chainDrain = version.drainOf(chain);
+    chainDrain.track(ch);
+    Drain drain = chainDrain.drain;
     boolean tls = chain.tls() != null;
     if (tls) {
       ch.pipeline().addLast(chain.tls().newHandler(ch.alloc()));
@@ -79,12 +84,12 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
 
   /** Envoy's tls_inspector: waits for the ClientHello (or the first bytes of plain text) to pick a chain. */
   private final class Inspector extends ByteToMessageDecoder {
+    private final ListenerVersion version;
     private final ListenerConfig config;
-    private final Drain drain;
 
     Inspector(ListenerVersion version) {
+      this.version = version;
       this.config = version.config;
-      this.drain = version.drain;
     }
 
     @Override
@@ -102,7 +107,8 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
         chain = config.select(localPort(ctx.channel()), "", false, List.of());
       }
       ChannelHandlerContext self = ctx;
-      install(ctx.channel(), chain, sni, drain);
+      version.inspecting.remove(ctx.channel());
+      install(ctx.channel(), chain, sni, version);
       self.pipeline().remove(this);  // hands the bytes read so far to the installed handlers
     }
   }

@@ -167,6 +167,8 @@ public final class ListenerConfig {
   /** The name in stats: {@code listener.<statName>.downstream_cx_total}. */
   public String statName() { return statName; }
   public List<FilterChain> chains() { return chains; }
+  /** The {@code default_filter_chain}, or null. */
+  FilterChain defaultChain() { return defaultChain; }
   /** Whether connections must be inspected (ClientHello) before a chain is chosen. */
   boolean inspect() { return inspect; }
 }

@@ -3,6 +3,8 @@ package dev.remora.proxy.listener;
 import dev.remora.proxy.http.Drain;
 import dev.remora.proxy.server.Workers;
 import dev.remora.proxy.slot.Slot;
+import dev.remora.proxy.stats.Counter;
+import dev.remora.proxy.stats.Gauge;
 import dev.remora.proxy.stats.Stats;
 import dev.remora.proxy.upstream.ClusterManager;
 import io.netty.bootstrap.ServerBootstrap;
@@ -12,9 +14,11 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollChannelOption;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,9 +27,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Binds listeners on the workers: with epoll every worker binds its own socket with SO_REUSEPORT and
  * the kernel spreads connections; otherwise one socket accepts for all workers. A changed listener
- * keeps its sockets and publishes its new version through its slot: new connections take it at once,
- * while connections on the old version drain (HTTP/1.1 {@code connection: close}, HTTP/2 GOAWAY) and
- * are closed when the drain time is over. A removed listener stops accepting and drains the same way.
+ * keeps its sockets and publishes its new version through its slot: new connections take it at once.
+ * When only its filter chains changed (Envoy's filter-chain-only update), connections on chains whose
+ * proto is unchanged carry on untouched and only those on changed or removed chains drain (HTTP/1.1
+ * {@code connection: close}, HTTP/2 GOAWAY), closed when the drain time is over; any other change
+ * (listener filters, socket options...) drains every connection of the old version. A removed
+ * listener stops accepting and drains the same way.
  */
 public final class ListenerManager {
   private final Workers workers;
@@ -39,12 +46,16 @@ public final class ListenerManager {
     return t;
   });
   private volatile long drainTimeMillis = 600_000;
+  private final Counter inPlaceUpdated;
+  private final Gauge chainsDraining;
 
   public ListenerManager(Workers workers, ClusterManager clusters, Drain drain, Stats stats) {
     this.workers = workers;
     this.clusters = clusters;
     this.drain = drain;
     this.stats = stats;
+    this.inPlaceUpdated = stats.counter("listener_manager.listener_in_place_updated");
+    this.chainsDraining = stats.gauge("listener_manager.total_filter_chains_draining");
   }
 
   /** How long connections on a replaced or removed listener version may drain ({@code --drain-time-s}). */
@@ -60,18 +71,23 @@ public final class ListenerManager {
     Active active = listeners.get(config.name());
     if (active != null && active.config.address().equals(config.address())) {
       ListenerVersion old = active.version;
-      ListenerVersion next = new ListenerVersion(config, drain);
+      ListenerVersion next = new ListenerVersion(config, drain, old);
       active.config = config;
       active.version = next;
-      return active.slot.set(next).thenRun(() -> retire(old));
+      if (next.carriedOver()) {
+        inPlaceUpdated.inc();
+      }
+      List<ChainDrain> retired = old.retiredBy(next);
+      // connections of the old version still without a chain when the drain time is over are closed too
+      return active.slot.set(next).thenRun(() -> retire(retired, old.inspecting));
     }
-    ListenerVersion version = new ListenerVersion(config, drain);
+    ListenerVersion version = new ListenerVersion(config, drain, null);
     Active fresh = new Active(config, version, new Slot<>(workers.loops(), version));
     try {
       bind(fresh);
     } catch (Exception e) {  // Netty rethrows the bind error unchecked
       fresh.channels.forEach(Channel::close);
-      version.drain.detach();
+      version.chainDrains().forEach(ChainDrain::closeAll);
       return CompletableFuture.failedFuture(e);
     }
     if (active != null) {
@@ -81,12 +97,20 @@ public final class ListenerManager {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** Drains a version no new connection gets any more; closes what is left of it after the drain time. */
-  private void retire(ListenerVersion version) {
-    version.drain.start();
+  /**
+   * Drains chains no new connection gets any more; closes what is left of them after the drain time,
+   * with connections of a replaced version still waiting to choose a chain.
+   */
+  private void retire(Collection<ChainDrain> chains, Set<Channel> inspecting) {
+    if (chains.isEmpty() && inspecting.isEmpty()) {
+      return;
+    }
+    chainsDraining.add(chains.size());
+    chains.forEach(c -> c.drain.start());
     drainTimer.schedule(() -> {
-      version.connections.forEach(Channel::close);
-      version.drain.detach();
+      chains.forEach(ChainDrain::closeAll);
+      inspecting.forEach(Channel::close);
+      chainsDraining.add(-chains.size());
     }, drainTimeMillis, TimeUnit.MILLISECONDS);
   }
 
@@ -133,7 +157,7 @@ public final class ListenerManager {
     Active active = listeners.remove(name);
     if (active != null) {
       active.channels.forEach(Channel::close);
-      retire(active.version);
+      retire(List.copyOf(active.version.chainDrains()), active.version.inspecting);
     }
   }
 

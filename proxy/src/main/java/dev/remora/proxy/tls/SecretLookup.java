@@ -21,6 +21,23 @@ public interface SecretLookup {
     return name -> null;
   }
 
+  /**
+   * For a cluster served before its SDS secrets arrived (Envoy's {@code initial_fetch_timeout} passed):
+   * an upstream TLS context naming a secret {@code base} does not have compiles to one that fails every
+   * handshake, counting each in {@code notReady}, instead of failing to compile.
+   */
+  static SecretLookup notReadyWhenMissing(SecretLookup base, Runnable notReady) {
+    return new NotReadyWhenMissing(base, notReady);
+  }
+
+  /** See {@link #notReadyWhenMissing}. */
+  record NotReadyWhenMissing(SecretLookup base, Runnable notReady) implements SecretLookup {
+    @Override
+    public Secret find(String name) {
+      return base.find(name);
+    }
+  }
+
   /** A fixed set of secrets, e.g. {@code bootstrap.getStaticResources().getSecretsList()}. */
   static SecretLookup of(Collection<Secret> secrets) {
     Map<String, Secret> byName = new HashMap<>();

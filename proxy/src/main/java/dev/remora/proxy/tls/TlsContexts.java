@@ -117,6 +117,9 @@ public final class TlsContexts {
   public static UpstreamTls clientContext(UpstreamTlsContext config, List<String> defaultAlpn, SecretLookup secrets,
       SslProvider provider) throws ConfigException {
     CommonTlsContext common = config.getCommonTlsContext();
+    if (secrets instanceof SecretLookup.NotReadyWhenMissing pending && missingSecret(common, secrets)) {
+      return UpstreamTls.secretsNotReady(config.getSni(), pending.notReady());
+    }
     SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(provider)
         .endpointIdentificationAlgorithm(null); // Envoy checks no host name without SAN matchers
     KeyMaterial key = keyMaterial(common, secrets);
@@ -142,6 +145,17 @@ public final class TlsContexts {
     ciphers(builder, common.getTlsParams(), protocols, provider);
     alpn(builder, common.getAlpnProtocolsCount() > 0 ? common.getAlpnProtocolsList() : defaultAlpn);
     return new UpstreamTls(build(builder), config.getSni());
+  }
+
+  /** Whether a secret the context takes from SDS ({@code sds_config} set) is not there (yet). */
+  private static boolean missingSecret(CommonTlsContext common, SecretLookup secrets) {
+    for (var sds : common.getTlsCertificateSdsSecretConfigsList()) {
+      if (sds.hasSdsConfig() && secrets.find(sds.getName()) == null) {
+        return true;
+      }
+    }
+    var validation = common.getValidationContextSdsSecretConfig();
+    return common.hasValidationContextSdsSecretConfig() && validation.hasSdsConfig() && secrets.find(validation.getName()) == null;
   }
 
   /** A certificate and its key: {@code key} parsed and checked, or null when encrypted (then {@code keyPem}). */

@@ -2,7 +2,14 @@ package dev.remora.proxy.tls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A cluster's compiled {@code UpstreamTlsContext}: the client context and the SNI to send. Built once
@@ -15,6 +22,20 @@ public final class UpstreamTls {
   UpstreamTls(SslContext context, String sni) {
     this.context = context;
     this.sni = sni;
+  }
+
+  /**
+   * The TLS of a cluster whose SDS secrets did not arrive in time: every handshake fails (the server's
+   * certificate is refused) and runs {@code onAttempt}, as Envoy fails connections while
+   * {@code upstream_context_secrets_not_ready}.
+   */
+  static UpstreamTls secretsNotReady(String sni, Runnable onAttempt) {
+    try {
+      return new UpstreamTls(SslContextBuilder.forClient().sslProvider(TlsContexts.provider())
+          .trustManager(new RefuseAll(onAttempt)).build(), sni);
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build a client TLS context", e);
+    }
   }
 
   public SslContext context() {
@@ -33,5 +54,27 @@ public final class UpstreamTls {
    */
   public SslHandler newHandler(ByteBufAllocator alloc, int port) {
     return sni.isEmpty() ? context.newHandler(alloc) : context.newHandler(alloc, sni, port);
+  }
+
+  /** Refuses every server certificate: there is no trusted material yet. */
+  private static final class RefuseAll extends X509ExtendedTrustManager {
+    private final Runnable onAttempt;
+
+    RefuseAll(Runnable onAttempt) {
+      this.onAttempt = onAttempt;
+    }
+
+    private void refuse() throws CertificateException {
+      onAttempt.run();
+      throw new CertificateException("the cluster's TLS secrets were not supplied by SDS");
+    }
+
+    @Override public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException { refuse(); }
+    @Override public void checkServerTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException { refuse(); }
+    @Override public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException { refuse(); }
+    @Override public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException { refuse(); }
+    @Override public void checkClientTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException { refuse(); }
+    @Override public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException { refuse(); }
+    @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
   }
 }

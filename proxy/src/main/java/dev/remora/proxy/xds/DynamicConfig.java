@@ -8,6 +8,7 @@ import dev.remora.proxy.config.SupportedFields;
 import dev.remora.proxy.listener.ListenerConfig;
 import dev.remora.proxy.server.DynamicResources;
 import dev.remora.proxy.server.Server;
+import dev.remora.proxy.tls.SecretLookup;
 import dev.remora.proxy.upstream.ClusterConfig;
 import dev.remora.proxy.upstream.Host;
 import dev.remora.proxy.upstream.LoadAssignments;
@@ -106,6 +107,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   /** SDS: secrets received, and listeners that wait for one (compiled again when it comes). */
   private final Map<String, Secret> secrets = new LinkedHashMap<>();
   private final Map<String, Resource> awaitingSecrets = new LinkedHashMap<>();
+  /** SDS for clusters' upstream TLS: clusters whose secrets have not come yet. */
+  private final ClusterSecrets clusterSecrets = new ClusterSecrets();
+  private final dev.remora.proxy.stats.Gauge warmingClustersGauge;
   private final SubscriptionStats cds;
   private final SubscriptionStats lds;
   private String cdsVersion = "";
@@ -124,6 +128,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     this.routes = server.routeConfigs();
     this.cds = new SubscriptionStats(server.stats(), "cluster_manager.cds.");
     this.lds = new SubscriptionStats(server.stats(), "listener_manager.lds.");
+    this.warmingClustersGauge = server.stats().gauge("cluster_manager.warming_clusters");
     for (Cluster cluster : bootstrap.getStaticResources().getClustersList()) {
       staticClusters.add(cluster.getName());
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
@@ -167,6 +172,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       case ROUTE -> applyRoutes(version, resources);
       case SECRET -> applySecrets(resources, removed);
     };
+    countWarmingClusters();
     UpdateObserver watching = observer;
     if (watching != null && !published.isEmpty()) {
       long arrived = arrivedNanos;
@@ -190,54 +196,18 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     Set<String> seen = new HashSet<>();
     boolean changed = false;
     for (Resource resource : resources) {
-      String name = resource.name();
-      seen.add(name);
-      Cluster proto = (Cluster) resource.message();
-      if (staticClusters.contains(name)) {
-        errors.put(name, "cluster '" + name + "' is a static cluster and cannot be changed by CDS");
-        continue;
-      }
-      DynCluster existing = warmingClusters.containsKey(name) ? warmingClusters.get(name) : activeClusters.get(name);
-      if (existing != null && existing.proto.equals(proto)) {
-        continue;
-      }
-      ClusterConfig config;
-      String service = null;
-      try {
-        SupportedFields.defaults().check(proto);
-        config = ClusterConfig.compile(proto, server.stats());
-        if (proto.getType() == Cluster.DiscoveryType.EDS) {
-          RouteConfigs.Source source = RouteConfigs.sourceOf(proto.getEdsClusterConfig().getEdsConfig(),
-              "eds_cluster_config.eds_config");
-          checkSource(source, "eds_cluster_config.eds_config");
-          service = edsServiceOf(proto);
-        }
-      } catch (ConfigException e) {
-        errors.put(name, e.getMessage());
-        continue;
-      }
-      changed = true;
-      DynCluster cluster = new DynCluster(proto, config, resource.version(), service,
-          service == null ? null : new SubscriptionStats(server.stats(), "cluster." + name + "."));
-      cancelWarming(warmingClusters.remove(name));
-      Endpoints known = service == null ? null : endpoints.get(service);
-      if (service == null || known != null) {
-        activate(cluster, known == null ? null : known.hosts());
-      } else {
-        warmingClusters.put(name, cluster);
-        long timeout = timeoutOf(proto.getEdsClusterConfig().getEdsConfig());
-        if (timeout > 0) {
-          cluster.timeout = xds.schedule(() -> warmingTimedOut(cluster), timeout, TimeUnit.MILLISECONDS);
-        }
-      }
+      seen.add(resource.name());
+      changed |= applyCluster(resource, errors, ClusterCompile.UPDATE);
     }
     Set<String> gone = new LinkedHashSet<>(removed);
     if (sotw) {
       gone.addAll(activeClusters.keySet());
       gone.addAll(warmingClusters.keySet());
+      gone.addAll(clusterSecrets.waitingNames());
       gone.removeAll(seen);
     }
     for (String name : gone) {
+      clusterSecrets.stopWaiting(name);
       cancelWarming(warmingClusters.remove(name));
       if (activeClusters.remove(name) != null) {
         server.clusters().remove(name);
@@ -245,6 +215,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       }
     }
     updateEndpointInterest();
+    updateSecretInterest();
     if (errors.isEmpty()) {
       cdsVersion = version;
       cds.accepted(version, changed);
@@ -252,6 +223,144 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       cds.updateRejected.inc();
     }
     return errors;
+  }
+
+  /** Why a cluster is compiled: a CDS update, a secret it names arrived or changed, or its secrets timed out. */
+  private enum ClusterCompile { UPDATE, SECRETS_CHANGED, SECRETS_TIMED_OUT }
+
+  /** Compiles and applies (or warms) one cluster; returns whether the config changed. */
+  private boolean applyCluster(Resource resource, Map<String, String> errors, ClusterCompile why) {
+    String name = resource.name();
+    Cluster proto = (Cluster) resource.message();
+    if (staticClusters.contains(name)) {
+      errors.put(name, "cluster '" + name + "' is a static cluster and cannot be changed by CDS");
+      return false;
+    }
+    if (why == ClusterCompile.UPDATE) {
+      if (clusterSecrets.waitingWith(name, proto)) {
+        return false;
+      }
+      DynCluster existing = warmingClusters.containsKey(name) ? warmingClusters.get(name) : activeClusters.get(name);
+      if (existing != null && existing.proto.equals(proto)) {
+        clusterSecrets.stopWaiting(name);  // back to the version in service
+        return false;
+      }
+    }
+    ClusterConfig config;
+    String service = null;
+    try {
+      SupportedFields.defaults().check(proto);
+      config = ClusterConfig.compile(proto, server.stats(), clusterSecretLookup(name));
+      if (proto.getType() == Cluster.DiscoveryType.EDS) {
+        RouteConfigs.Source source = RouteConfigs.sourceOf(proto.getEdsClusterConfig().getEdsConfig(),
+            "eds_cluster_config.eds_config");
+        checkSource(source, "eds_cluster_config.eds_config");
+        service = edsServiceOf(proto);
+      }
+    } catch (ConfigException e) {
+      errors.put(name, e.getMessage());
+      return false;
+    }
+    if (why != ClusterCompile.SECRETS_TIMED_OUT && ads != null && missingSecret(ClusterSecrets.namesOf(proto))) {
+      // warming until its secrets come over SDS; compiled again then (or when the timeout passes)
+      cancelWarming(warmingClusters.remove(name));
+      ClusterSecrets.Waiting already = clusterSecrets.get(name);
+      if (already == null || !already.resource().message().equals(proto)) {
+        long timeout = ClusterSecrets.timeoutMillisOf(proto);
+        clusterSecrets.await(resource, timeout <= 0 ? null
+            : xds.schedule(() -> clusterSecretsTimedOut(resource), timeout, TimeUnit.MILLISECONDS));
+      }
+      return true;
+    }
+    clusterSecrets.stopWaiting(name);
+    DynCluster cluster = new DynCluster(proto, config, resource.version(), service,
+        service == null ? null : new SubscriptionStats(server.stats(), "cluster." + name + "."));
+    cancelWarming(warmingClusters.remove(name));
+    Endpoints known = service == null ? null : endpoints.get(service);
+    if (service == null || known != null) {
+      activate(cluster, known == null ? null : known.hosts());
+    } else {
+      warmingClusters.put(name, cluster);
+      long timeout = timeoutOf(proto.getEdsClusterConfig().getEdsConfig());
+      if (timeout > 0) {
+        cluster.timeout = xds.schedule(() -> warmingTimedOut(cluster), timeout, TimeUnit.MILLISECONDS);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Secrets for a CDS cluster's TLS: SDS first, then the bootstrap's {@code static_resources.secrets}.
+   * With ADS a missing one does not fail the compile: the context is "not ready" (the cluster waits).
+   */
+  private SecretLookup clusterSecretLookup(String cluster) {
+    SecretLookup both = n -> {
+      Secret secret = secrets.get(n);
+      return secret != null ? secret : server.staticSecrets().find(n);
+    };
+    if (ads == null) {
+      return both;
+    }
+    var notReady = server.stats().counter("cluster." + cluster + ".client_ssl_socket_factory.upstream_context_secrets_not_ready");
+    return SecretLookup.notReadyWhenMissing(both, notReady::inc);
+  }
+
+  private boolean missingSecret(Set<String> names) {
+    for (String n : names) {
+      if (secrets.get(n) == null && server.staticSecrets().find(n) == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Envoy's initial_fetch_timeout for SDS: the cluster goes into service; its TLS connections fail until the secrets come. */
+  private void clusterSecretsTimedOut(Resource resource) {
+    ClusterSecrets.Waiting w = clusterSecrets.get(resource.name());
+    if (w == null || w.resource() != resource) {
+      return;
+    }
+    log.warn("cluster {}: its TLS secrets did not arrive within the initial fetch timeout; using it without them", resource.name());
+    Map<String, String> errors = new LinkedHashMap<>();
+    applyCluster(resource, errors, ClusterCompile.SECRETS_TIMED_OUT);
+    errors.forEach((name, reason) -> log.warn("cluster {}: {}", name, reason));
+    updateEndpointInterest();
+    countWarmingClusters();
+  }
+
+  /** Clusters waiting for a secret that came, or using one that changed (rotation), are compiled again. */
+  private void rebuildClusters(Set<String> changedSecrets) {
+    List<Resource> again = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (ClusterSecrets.Waiting w : clusterSecrets.waiting()) {
+      if (names.add(w.resource().name())) {
+        again.add(w.resource());
+      }
+    }
+    List<DynCluster> inUse = new ArrayList<>(warmingClusters.values());
+    inUse.addAll(activeClusters.values());
+    for (DynCluster c : inUse) {
+      if (!names.contains(c.config.name())
+          && ClusterSecrets.namesOf(c.proto).stream().anyMatch(changedSecrets::contains)) {
+        names.add(c.config.name());
+        again.add(new Resource(c.config.name(), c.version, c.proto));
+        server.stats().counter("cluster." + c.config.name() + ".client_ssl_socket_factory.ssl_context_update_by_sds").inc();
+      }
+    }
+    for (Resource cluster : again) {
+      Map<String, String> errors = new LinkedHashMap<>();
+      applyCluster(cluster, errors, ClusterCompile.SECRETS_CHANGED);
+      errors.forEach((name, reason) -> log.warn("cluster {}: {}", name, reason));
+    }
+    if (!again.isEmpty()) {
+      updateEndpointInterest();
+    }
+  }
+
+  private void countWarmingClusters() {
+    Set<String> warming = new HashSet<>(warmingClusters.keySet());
+    warming.addAll(clusterSecrets.waitingNames());
+    warmingClustersGauge.set(warming.size());
   }
 
   private static long timeoutOf(io.envoyproxy.envoy.config.core.v3.ConfigSource source) {
@@ -284,6 +393,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       activate(cluster, null);
       cluster.warm = CompletableFuture.completedFuture(null);  // warm without hosts, as Envoy: routes may use it
       clusterWarmed();
+      countWarmingClusters();
     }
   }
 
@@ -587,6 +697,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       return true;
     }
     DynCluster active = activeClusters.get(name);
+    if (active == null && clusterSecrets.isWaiting(name)) {
+      return true;  // new, and its TLS secrets have not come
+    }
     return active != null && active.warm != null && !active.warm.isDone();
   }
 
@@ -616,6 +729,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     if (changed.isEmpty()) {
       return errors;
     }
+    rebuildClusters(changed);
     // listeners waiting for a secret, and those using one that changed (rotation), are compiled again
     List<Resource> again = new ArrayList<>(awaitingSecrets.values());
     for (DynListener l : activeListeners.values()) {
@@ -657,6 +771,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     for (Resource r : awaitingSecrets.values()) {
       names.addAll(secretNamesOf((Listener) r.message()));
     }
+    activeClusters.values().forEach(c -> names.addAll(ClusterSecrets.namesOf(c.proto)));
+    warmingClusters.values().forEach(c -> names.addAll(ClusterSecrets.namesOf(c.proto)));
+    names.addAll(clusterSecrets.neededNames());
     ads.interest(ResourceType.SECRET, names);
   }
 
@@ -712,6 +829,10 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       }
       for (DynCluster c : warmingClusters.values()) {
         dump.addDynamicWarmingClusters(dynamicCluster(c));
+      }
+      for (ClusterSecrets.Waiting w : clusterSecrets.waiting()) {
+        dump.addDynamicWarmingClusters(ClustersConfigDump.DynamicCluster.newBuilder().setVersionInfo(w.resource().version())
+            .setCluster(Any.pack(w.resource().message())).setLastUpdated(Timestamps.fromMillis(w.since())));
       }
       return null;
     });

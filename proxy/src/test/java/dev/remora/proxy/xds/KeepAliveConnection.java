@@ -10,10 +10,17 @@ import java.util.Locale;
 
 /** One HTTP/1.1 keep-alive connection driven by hand, to see which listener version answers on it. */
 final class KeepAliveConnection implements AutoCloseable {
-  final Socket socket = new Socket();
+  final Socket socket;
 
   KeepAliveConnection(InetSocketAddress address) throws IOException {
+    socket = new Socket();
     socket.connect(address, 2_000);
+    socket.setSoTimeout(5_000);
+  }
+
+  /** Over a socket already connected (e.g. TLS with a chosen server name). */
+  KeepAliveConnection(Socket connected) throws IOException {
+    socket = connected;
     socket.setSoTimeout(5_000);
   }
 

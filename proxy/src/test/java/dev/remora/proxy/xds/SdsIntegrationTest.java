@@ -32,7 +32,10 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
-/** SDS over ADS: a TLS listener waits for its certificate, then serves it; a rotated secret is served to new connections. */
+/**
+ * SDS over ADS: a TLS listener waits for its certificate, then serves it; a rotated secret is served to new
+ * connections while connections made before carry on undrained.
+ */
 class SdsIntegrationTest {
   private static Secret secret(TestPki.Issued cert) {
     return Secret.newBuilder().setName("server-cert").setTlsCertificate(TlsCertificate.newBuilder()
@@ -50,15 +53,20 @@ class SdsIntegrationTest {
         TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls)))).build();
   }
 
-  /** Connects over TLS (trusting anything), returns the served certificate and the response's status line. */
-  private static Object[] fetch(int port) throws Exception {
+  /** A TLS connection trusting anything. */
+  private static SSLSocket tlsSocket(int port) throws Exception {
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, new TrustManager[] {new X509TrustManager() {
       @Override public void checkClientTrusted(X509Certificate[] chain, String authType) { }
       @Override public void checkServerTrusted(X509Certificate[] chain, String authType) { }
       @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
     }}, null);
-    try (SSLSocket socket = (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", port)) {
+    return (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", port);
+  }
+
+  /** Connects over TLS (trusting anything), returns the served certificate and the response's status line. */
+  private static Object[] fetch(int port) throws Exception {
+    try (SSLSocket socket = tlsSocket(port)) {
       socket.setSoTimeout(5_000);
       socket.startHandshake();
       X509Certificate served = (X509Certificate) socket.getSession().getPeerCertificates()[0];
@@ -109,10 +117,15 @@ class SdsIntegrationTest {
         assertThat(((X509Certificate) got[0]).getSubjectX500Principal().getName()).isEqualTo("CN=first.example");
         assertThat((String) got[1]).isEqualTo("HTTP/1.1 200 OK");
 
-        xds.set("3", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
-            List.of(routes("r", "b")), List.of(secret(second)));
-        await().atMost(Duration.ofSeconds(15)).until(() ->
-            ((X509Certificate) fetch(port)[0]).getSubjectX500Principal().getName().equals("CN=second.example"));
+        try (KeepAliveConnection open = new KeepAliveConnection(tlsSocket(port))) {
+          assertThat(open.get()).startsWith("http/1.1 200").doesNotContain("connection: close");
+          xds.set("3", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
+              List.of(routes("r", "b")), List.of(secret(second)));
+          await().atMost(Duration.ofSeconds(15)).until(() ->
+              ((X509Certificate) fetch(port)[0]).getSubjectX500Principal().getName().equals("CN=second.example"));
+          // the filter chain's proto did not change: a connection made before the rotation is not drained
+          assertThat(open.get()).startsWith("http/1.1 200").doesNotContain("connection: close");
+        }
       }
     }
   }
