@@ -194,6 +194,29 @@ public final class TlsContexts {
     return new KeyMaterial(path, chain, chainPem, key, keyPem, password);
   }
 
+  /**
+   * Checks an SDS secret on its own, before anything uses it: a certificate chain that parses with a
+   * private key that matches it, or a trusted CA that parses. A bad one is refused (NACKed) and the
+   * previous version of the secret stays in use, as Envoy does.
+   */
+  public static void checkSecret(Secret secret) throws ConfigException {
+    if (secret.hasTlsCertificate()) {
+      TlsCertificate cert = secret.getTlsCertificate();
+      X509Certificate[] chain = parseCertificates(read(cert.getCertificateChain(), "tls_certificate.certificate_chain"),
+          "tls_certificate.certificate_chain");
+      byte[] keyPem = PemKeys.toPkcs8Pem(read(cert.getPrivateKey(), "tls_certificate.private_key"), "tls_certificate.private_key");
+      PemKeys.matchingKey(keyPem, chain[0], "tls_certificate.private_key");
+    } else if (secret.hasValidationContext()) {
+      CertificateValidationContext validation = secret.getValidationContext();
+      if (!validation.hasTrustedCa()) {
+        throw new ConfigException("validation_context.trusted_ca", "a validation context needs trusted_ca in Remora");
+      }
+      parseCertificates(read(validation.getTrustedCa(), "validation_context.trusted_ca"), "validation_context.trusted_ca");
+    } else {
+      throw new ConfigException("", "one of tls_certificate or validation_context is required");
+    }
+  }
+
   private static X509Certificate[] trustedCa(CommonTlsContext common, SecretLookup secrets) throws ConfigException {
     CertificateValidationContext validation;
     String path;

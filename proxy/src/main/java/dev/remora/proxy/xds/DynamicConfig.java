@@ -9,6 +9,7 @@ import dev.remora.proxy.listener.ListenerConfig;
 import dev.remora.proxy.server.DynamicResources;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.tls.SecretLookup;
+import dev.remora.proxy.tls.TlsContexts;
 import dev.remora.proxy.upstream.ClusterConfig;
 import dev.remora.proxy.upstream.Host;
 import dev.remora.proxy.upstream.LoadAssignments;
@@ -717,6 +718,12 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     for (Resource resource : resources) {
       Secret secret = (Secret) resource.message();
       if (!secret.equals(secrets.get(resource.name()))) {
+        try {
+          TlsContexts.checkSecret(secret);
+        } catch (ConfigException e) {
+          errors.put(resource.name(), e.getMessage());  // NACKed: the previous version stays in use
+          continue;
+        }
         secrets.put(resource.name(), secret);
         changed.add(resource.name());
       }

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SDS over ADS: a TLS listener waits for its certificate, then serves it; a rotated secret is served to new
- * connections while connections made before carry on undrained.
+ * connections while connections made before carry on undrained; a secret that does not hold together
+ * (a key that is not the certificate's) is NACKed and the last good one keeps serving.
  */
 class SdsIntegrationTest {
   private static Secret secret(TestPki.Issued cert) {
@@ -126,6 +127,20 @@ class SdsIntegrationTest {
           // the filter chain's proto did not change: a connection made before the rotation is not drained
           assertThat(open.get()).startsWith("http/1.1 200").doesNotContain("connection: close");
         }
+
+        // a certificate with someone else's key is NACKed by name; the good one keeps being served
+        Secret mismatched = Secret.newBuilder(secret(second)).setTlsCertificate(secret(second).getTlsCertificate()
+            .toBuilder().setPrivateKey(DataSource.newBuilder().setInlineString(first.keyPem()))).build();
+        xds.set("4", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
+            List.of(routes("r", "b")), List.of(mismatched));
+        await().atMost(Duration.ofSeconds(15)).until(() -> xds.requests.stream()
+            .anyMatch(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl()) && r.hasErrorDetail()));
+        String nack = xds.requests.stream().filter(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl())
+            && r.hasErrorDetail()).findFirst().orElseThrow().getErrorDetail().getMessage();
+        assertThat(nack).contains("server-cert").contains("tls_certificate.private_key");
+        Object[] after = fetch(port);
+        assertThat(((X509Certificate) after[0]).getSubjectX500Principal().getName()).isEqualTo("CN=second.example");
+        assertThat((String) after[1]).isEqualTo("HTTP/1.1 200 OK");
       }
     }
   }
