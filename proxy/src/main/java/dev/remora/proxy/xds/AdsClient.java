@@ -142,11 +142,15 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     xds.schedule(this::connect, wait, TimeUnit.MILLISECONDS);
   }
 
+  /** Called by a stream when a response of a subscribed type arrives, before decoding it. */
+  void arrived(long nanoTime) {
+    sink.arrived(nanoTime);
+  }
+
   /** Called by a stream for each decoded response: applies it; returns the rejected resources (name to reason). */
   Map<String, String> onResponse(TypeState state, String version, Map<String, ResourceSink.Resource> resources,
-      Set<String> removed, Map<String, String> decodeErrors, long arrivedNanos) {
+      Set<String> removed, Map<String, String> decodeErrors) {
     backoff.reset();
-    sink.arrived(arrivedNanos);
     connectedState.set(1);
     boolean sotw = !delta && state.type.wildcard();
     Map<String, String> errors = new LinkedHashMap<>(decodeErrors);

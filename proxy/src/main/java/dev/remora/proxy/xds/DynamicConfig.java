@@ -116,6 +116,8 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   /** What the update being applied posted to the workers; with its arrival time, for the observer. */
   private final List<CompletableFuture<?>> published = new ArrayList<>();
   private long arrivedNanos;
+  private long arrivedCpuNanos;
+  private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
   private volatile UpdateObserver observer;
 
   DynamicConfig(Server server, Bootstrap bootstrap, ScheduledExecutorService xds) {
@@ -149,6 +151,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   @Override
   public void arrived(long nanoTime) {
     arrivedNanos = nanoTime;
+    arrivedCpuNanos = observer != null ? CPU.getCurrentThreadCpuTime() : 0;
   }
 
   /** Told each time an update has reached every worker (the update-latency benchmark uses it). */
@@ -170,8 +173,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     UpdateObserver watching = observer;
     if (watching != null && !published.isEmpty()) {
       long arrived = arrivedNanos;
+      long cpu = CPU.getCurrentThreadCpuTime() - arrivedCpuNanos;
       CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
-          .thenRun(() -> watching.applied(type, arrived, System.nanoTime()));
+          .thenRun(() -> watching.applied(type, arrived, System.nanoTime(), cpu));
     }
     return errors;
   }

@@ -58,11 +58,11 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
 
   @Override
   public void onNext(DiscoveryResponse response) {
-    long arrived = System.nanoTime();
     AdsClient.TypeState state = client.state(response.getTypeUrl());
     if (state == null) {
       return;  // a type the proxy never asked for
     }
+    client.arrived(System.nanoTime());
     state.nonce = response.getNonce();
     Map<String, ResourceSink.Resource> resources = new LinkedHashMap<>();
     Map<String, String> errors = new LinkedHashMap<>();
@@ -81,7 +81,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
         errors.put("resources[" + i + "]", e.getMessage());
       }
     }
-    String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors, arrived));
+    String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors));
     if (nack == null) {
       state.version = response.getVersionInfo();
       state.nackRepeats = 0;

@@ -34,10 +34,30 @@ import java.util.concurrent.TimeUnit;
  * a cluster), and the heap the config costs. Run with {@code bench/run-xds-update.sh}; not a test.
  */
 public final class XdsUpdateBench {
-  private static final int CLUSTERS = 500;
-  private static final int ROUTES = 1_000;
+  static final int CLUSTERS = 500;
+  static final int ROUTES = 1_000;
 
-  private record Applied(ResourceType type, long nanos) {
+  /** One applied update: from arrival to the last worker, when that was, and the xDS thread's CPU for it. */
+  private record Applied(ResourceType type, long nanos, long doneNanos, long cpuNanos) {
+  }
+
+  /** Per update kind: arrival to applied, snapshot set to applied (control plane included), xDS-thread CPU. */
+  private record Series(List<Long> wall, List<Long> sinceSet, List<Long> cpu) {
+    Series() {
+      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    }
+
+    void add(Applied a, long setAt) {
+      wall.add(a.nanos());
+      sinceSet.add(a.doneNanos() - setAt);
+      cpu.add(a.cpuNanos());
+    }
+
+    void clear() {
+      wall.clear();
+      sinceSet.clear();
+      cpu.clear();
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -67,7 +87,7 @@ public final class XdsUpdateBench {
       try (Server server = Server.start(bootstrap, workers)) {
         XdsRuntime.start(server, bootstrap, null, null);
         BlockingQueue<Applied> applied = new LinkedBlockingQueue<>();
-        ((DynamicConfig) server.dynamicResources()).observer((type, arrived, done) -> applied.add(new Applied(type, done - arrived)));
+        ((DynamicConfig) server.dynamicResources()).observer((type, arrived, done, cpu) -> applied.add(new Applied(type, done - arrived, done, cpu)));
 
         List<Cluster> clusters = new ArrayList<>();
         List<ClusterLoadAssignment> assignments = new ArrayList<>();
@@ -82,9 +102,9 @@ public final class XdsUpdateBench {
         applied.clear();
         long heapAfter = usedHeapAfterGc();
 
-        List<Long> rds = new ArrayList<>();
-        List<Long> eds = new ArrayList<>();
-        List<Long> cds = new ArrayList<>();
+        Series rds = new Series();
+        Series eds = new Series();
+        Series cds = new Series();
         for (int round = 0; round < warmup + rounds; round++) {
           if (round == warmup) {  // the JIT has seen every path: measure from here
             rds.clear();
@@ -93,36 +113,49 @@ public final class XdsUpdateBench {
           }
           // RDS: the whole 1,000-route table, one route pointing elsewhere
           version++;
+          long setAt = System.nanoTime();
           xds.set(String.valueOf(version), clusters, assignments, List.of(listener("web", "bench-routes", "bench")),
               List.of(routes(round + 1)));
-          rds.add(await(applied, ResourceType.ROUTE));
+          rds.add(await(applied, ResourceType.ROUTE), setAt);
           // EDS: one cluster's endpoints change
           version++;
           assignments.set(round % CLUSTERS, endpoints("c" + (round % CLUSTERS), upstream.port(), 20_000 + round));
+          setAt = System.nanoTime();
           xds.set(String.valueOf(version), clusters, assignments, List.of(listener("web", "bench-routes", "bench")),
               List.of(routes(round + 1)));
-          eds.add(await(applied, ResourceType.ENDPOINT));
+          eds.add(await(applied, ResourceType.ENDPOINT), setAt);
           // CDS: one cluster of 500 changes (its connect timeout)
           version++;
           int changed = (round * 7) % CLUSTERS;
           clusters.set(changed, clusters.get(changed).toBuilder()
               .setConnectTimeout(com.google.protobuf.util.Durations.fromMillis(2_000 + round)).build());
+          setAt = System.nanoTime();
           xds.set(String.valueOf(version), clusters, assignments, List.of(listener("web", "bench-routes", "bench")),
               List.of(routes(round + 1)));
-          cds.add(await(applied, ResourceType.CLUSTER));
+          cds.add(await(applied, ResourceType.CLUSTER), setAt);
           applied.clear();
         }
         System.out.printf(Locale.ROOT, "workers=%d rounds=%d (after %d warm-up) clusters=%d routes=%d%n", workers, rounds, warmup,
             CLUSTERS, ROUTES);
-        report("RDS 1,000 routes", rds);
-        report("EDS 1 of 500", eds);
-        report("CDS 1 of 500", cds);
+        System.out.println("response arrived -> every worker holds the change:");
+        report("RDS 1,000 routes", rds.wall());
+        report("EDS 1 of 500", eds.wall());
+        report("CDS 1 of 500", cds.wall());
+        System.out.println("xDS-thread CPU for that response (decode, validate, compile, post):");
+        report("RDS 1,000 routes", rds.cpu());
+        report("EDS 1 of 500", eds.cpu());
+        report("CDS 1 of 500", cds.cpu());
+        System.out.println("snapshot set in the control plane -> every worker holds the change (includes the control plane's"
+            + " own work and the other types' responses of the same snapshot):");
+        report("RDS 1,000 routes", rds.sinceSet());
+        report("EDS 1 of 500", eds.sinceSet());
+        report("CDS 1 of 500", cds.sinceSet());
         System.out.printf(Locale.ROOT, "heap for the config (after GC): %.1f MiB%n", (heapAfter - heapBefore) / 1048576.0);
       }
     }
   }
 
-  private static RouteConfiguration routes(int variant) {
+  static RouteConfiguration routes(int variant) {
     VirtualHost.Builder vhost = VirtualHost.newBuilder().setName("all").addDomains("*");
     for (int i = 0; i < ROUTES; i++) {
       int cluster = (i == variant % ROUTES ? i + variant : i) % CLUSTERS;
@@ -134,14 +167,14 @@ public final class XdsUpdateBench {
     return RouteConfiguration.newBuilder().setName("bench-routes").addVirtualHosts(vhost).build();
   }
 
-  private static long await(BlockingQueue<Applied> applied, ResourceType type) throws InterruptedException {
+  private static Applied await(BlockingQueue<Applied> applied, ResourceType type) throws InterruptedException {
     while (true) {
       Applied next = applied.poll(30, TimeUnit.SECONDS);
       if (next == null) {
         throw new IllegalStateException("no " + type + " update applied within 30 s");
       }
       if (next.type() == type) {
-        return next.nanos();
+        return next;
       }
     }
   }
