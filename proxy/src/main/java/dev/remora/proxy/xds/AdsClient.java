@@ -52,6 +52,8 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     int nackRepeats;
     /** Delta: the names the server has been told on the current stream. */
     Set<String> sentNames = new LinkedHashSet<>();
+    /** SotW: the last response's messages, so that unchanged resources are not parsed and compared again. */
+    final DecodedResources decoded = new DecodedResources();
 
     TypeState(ResourceType type) {
       this.type = type;

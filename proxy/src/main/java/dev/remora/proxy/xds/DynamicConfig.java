@@ -22,6 +22,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -347,15 +348,24 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
 
   private Map<String, String> applyEndpoints(List<Resource> resources, Set<String> removed) {
     Map<String, String> errors = new LinkedHashMap<>();
+    // who uses each service, found once per response (SotW sends every subscribed service each time)
+    Map<String, List<DynCluster>> usersByService = new HashMap<>();
+    for (DynCluster c : activeClusters.values()) {
+      if (c.edsService != null && !warmingClusters.containsKey(c.config.name())) {
+        usersByService.computeIfAbsent(c.edsService, k -> new ArrayList<>()).add(c);
+      }
+    }
+    for (DynCluster c : warmingClusters.values()) {
+      if (c.edsService != null) {
+        usersByService.computeIfAbsent(c.edsService, k -> new ArrayList<>()).add(c);
+      }
+    }
+    Map<String, List<String>> staticUsersByService = new HashMap<>();
+    staticEdsServices.forEach((cluster, s) -> staticUsersByService.computeIfAbsent(s, k -> new ArrayList<>()).add(cluster));
     for (Resource resource : resources) {
       String service = resource.name();
-      List<DynCluster> users = usersOf(service);
-      List<String> staticUsers = new ArrayList<>();
-      staticEdsServices.forEach((cluster, s) -> {
-        if (s.equals(service)) {
-          staticUsers.add(cluster);
-        }
-      });
+      List<DynCluster> users = usersByService.getOrDefault(service, List.of());
+      List<String> staticUsers = staticUsersByService.getOrDefault(service, List.of());
       if (users.isEmpty() && staticUsers.isEmpty()) {
         continue;  // nobody uses it (any more)
       }

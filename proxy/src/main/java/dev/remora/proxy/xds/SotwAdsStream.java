@@ -72,7 +72,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
         if (any.getTypeUrl().equals("type.googleapis.com/envoy.service.discovery.v3.Resource")) {
           any = any.unpack(io.envoyproxy.envoy.service.discovery.v3.Resource.class).getResource();
         }
-        Message message = AdsClient.unpack(state.type, any);
+        Message message = state.decoded.decode(state.type, any);
         String name = AdsClient.nameOf(message);
         if (resources.putIfAbsent(name, new ResourceSink.Resource(name, response.getVersionInfo(), message)) != null) {
           errors.put(name, "duplicate resource name in one response");
@@ -81,6 +81,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
         errors.put("resources[" + i + "]", e.getMessage());
       }
     }
+    state.decoded.endResponse();
     String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors));
     if (nack == null) {
       state.version = response.getVersionInfo();

@@ -49,7 +49,7 @@ public final class XdsPhaseBench {
     var routeCtx = (dev.remora.proxy.http.route.RouteCompileContext) (f, c, p) -> {
       throw new ConfigException(p, "no per-filter configs in the bench");
     };
-    RouteTable previousTable = RouteTable.compile(previousRoutes, routeCtx);
+    RouteTable previousTable = RouteTable.compile(previousRoutes, routeCtx, null);
 
     // CDS and EDS: 500 each, one changed
     List<Cluster> clusters = new ArrayList<>();
@@ -78,6 +78,9 @@ public final class XdsPhaseBench {
       return null;
     }));
     rows.add(measure("RDS RouteTable.compile (full)", iterations, () -> RouteTable.compile(parsedRoutes, routeCtx)));
+    rows.add(measure("RDS RouteTable.compile (incremental, 1 changed)", iterations,
+        () -> RouteTable.compile(parsedRoutes, routeCtx, previousTable)));
+
     rows.add(measure("CDS parse DiscoveryResponse (" + cds.length / 1024 + " KiB)", iterations, () -> DiscoveryResponse.parseFrom(cds)));
     DiscoveryResponse cdsResponse = DiscoveryResponse.parseFrom(cds);
     rows.add(measure("CDS parse + unpack 500 Clusters", iterations,
@@ -96,6 +99,11 @@ public final class XdsPhaseBench {
       check.check(parsedAssignments.get(3));
       return LoadAssignments.hosts((ClusterLoadAssignment) parsedAssignments.get(3), "");
     }));
+    DecodedResources warm = new DecodedResources();
+    warm.decode(ResourceType.CLUSTER, cdsResponse.getResourcesList());
+    rows.add(measure("CDS parse + decode cache, 499 of 500 unchanged", iterations,
+        () -> warm.decode(ResourceType.CLUSTER, DiscoveryResponse.parseFrom(cds).getResourcesList())));
+
     System.out.printf(Locale.ROOT, "phase CPU per update (thread CPU time, mean of %d after %d warm-up):%n", iterations, iterations);
     for (Object[] row : rows) {
       System.out.printf(Locale.ROOT, "  %-52s %9.3f ms%n", row[0], (Double) row[1]);

@@ -51,6 +51,18 @@ final class RouteActionCompiler {
     return Collections.unmodifiableSet(clusterNames);
   }
 
+  /** Adds the clusters of a route compiled before (what {@link #compile} adds for it). */
+  void addClusterNames(Route route) {
+    if (route.hasRoute()) {
+      var action = route.getRoute();
+      if (action.hasWeightedClusters()) {
+        action.getWeightedClusters().getClustersList().forEach(w -> clusterNames.add(w.getName()));
+      } else if (!action.getCluster().isEmpty()) {
+        clusterNames.add(action.getCluster());
+      }
+    }
+  }
+
   RouteAction compile(Route route, String path, PathMatcher matcher) throws ConfigException {
     switch (route.getActionCase()) {
       case ROUTE: return compileForward(route.getRoute(), join(path, "route"), matcher);
