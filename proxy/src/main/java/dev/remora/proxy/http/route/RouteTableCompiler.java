@@ -158,21 +158,22 @@ final class RouteTableCompiler {
     int n = vh.getRoutesCount();
     RouteMatcher[] matchers = new RouteMatcher[n];
     RouteMatch[] routes = new RouteMatch[n];
-    Map<Route, CompiledRoutes.Compiled> reusable = null;
-    Map<Route, CompiledRoutes.Compiled> keep = null;
+    CompiledRoutes.Host reusable = null;
+    CompiledRoutes.Compiled[] keep = null;
     if (kept != null) {
       VirtualHost withoutRoutes = vh.toBuilder().clearRoutes().build();
       reusable = reuse == null ? null : reuse.reusable(withoutRoutes);
-      keep = kept.add(withoutRoutes, n);
+      keep = new CompiledRoutes.Compiled[n];
+      kept.add(withoutRoutes, vh.getRoutesList(), keep);
     }
     for (int r = 0; r < n; r++) {
       Route route = vh.getRoutes(r);
-      CompiledRoutes.Compiled done = reusable == null ? null : reusable.get(route);
+      CompiledRoutes.Compiled done = reusable == null ? null : reusable.find(route, r);
       if (done != null) {  // unchanged route around an unchanged virtual host: as compiled last time
         actions.addClusterNames(route);
         matchers[r] = done.matcher();
         routes[r] = done.match();
-        keep.put(route, done);
+        keep[r] = done;
         continue;
       }
       String routePath = join(path, "routes") + "[" + r + "]";
@@ -212,7 +213,7 @@ final class RouteTableCompiler {
           merge(vhFilterConfigs, perFilterConfigs(route.getTypedPerFilterConfigMap(), routePath)),
           vh.getName(), vhMetadata);
       if (keep != null) {
-        keep.putIfAbsent(route, new CompiledRoutes.Compiled(matchers[r], routes[r]));
+        keep[r] = new CompiledRoutes.Compiled(matchers[r], routes[r]);
       }
     }
     return new CompiledVirtualHost(vh.getName(), matchers, routes, tlsRedirect);

@@ -83,6 +83,26 @@ class IncrementalCompileTest {
   }
 
   @Test
+  void routesInsertedOrRemovedBeforeOthersDoNotStopTheirReuse() throws Exception {
+    RouteConfiguration base = config(-1, "a");
+    RouteTable v1 = RouteTable.compile(base, CTX, null);
+    RouteConfiguration.Builder inserted = base.toBuilder();
+    Route extra = Route.newBuilder().setName("extra")
+        .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPrefix("/extra/"))
+        .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster("extra-c")).build();
+    inserted.getVirtualHostsBuilder(0).addRoutes(3, extra).removeRoutes(20);  // api-r19 removed, after the shift
+    RouteTable v2 = RouteTable.compile(inserted.build(), CTX, v1);
+    for (int i = 0; i < ROUTES; i++) {
+      if (i != 19) {
+        assertThat(v2.select(request("api", i))).as("api route %d", i).isSameAs(v1.select(request("api", i)));
+      }
+    }
+    assertThat(Routes.routeName(v2, get("api.example.com", "/extra/"))).isEqualTo("extra");
+    assertThat(Routes.routeName(v2, request("api", 19))).isNull();
+    assertThat(v2.clusterNames()).contains("extra-c").doesNotContain("api-c19");
+  }
+
+  @Test
   void anIncrementalCompileBehavesAsAFullOne() throws Exception {
     RouteTable previous = RouteTable.compile(config(-1, "a"), CTX, null);
     for (int changed : new int[] {0, 7, ROUTES - 1}) {
