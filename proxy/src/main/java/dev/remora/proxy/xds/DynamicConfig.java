@@ -301,7 +301,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
 
   private void updateEndpointInterest() {
     Set<String> adsNames = new LinkedHashSet<>();
-    List<String> inUse = new ArrayList<>();
+    Set<String> inUse = new HashSet<>();  // a set: retainAll below asks it once per known service
     List<Cluster> all = new ArrayList<>();
     activeClusters.values().forEach(c -> all.add(c.proto));
     warmingClusters.values().forEach(c -> all.add(c.proto));

@@ -103,6 +103,35 @@ class IncrementalCompileTest {
   }
 
   @Test
+  void blocksOfRoutesInsertedAndRemovedAreFoundAgain() throws Exception {
+    RouteConfiguration base = config(-1, "a");
+    RouteTable v1 = RouteTable.compile(base, CTX, null);
+    RouteConfiguration.Builder next = base.toBuilder();
+    VirtualHost.Builder api = next.getVirtualHostsBuilder(0);
+    for (int i = 0; i < 3; i++) {  // old routes 30, 31, 32 go
+      api.removeRoutes(30);
+    }
+    for (int i = 0; i < 5; i++) {  // five new ones in front
+      api.addRoutes(0, Route.newBuilder().setName("new" + i)
+          .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPath("/new" + i))
+          .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster("n")).build());
+    }
+    api.setRoutes(20, api.getRoutes(20).toBuilder().setName("changed"));  // old route 15, changed in place
+    RouteConfiguration changed = next.build();
+    RouteTable v2 = RouteTable.compile(changed, CTX, v1);
+    for (int i = 0; i < ROUTES; i++) {
+      if (i == 15) {
+        assertThat(Routes.routeName(v2, request("api", i))).isEqualTo("changed");
+      } else if (i < 30 || i > 33) {
+        // (33, the first route after the removed block, may be compiled again: one miss is taken for
+        // a route changed in place; the second in a row finds the shift)
+        assertThat(v2.select(request("api", i))).as("api route %d", i).isSameAs(v1.select(request("api", i)));
+      }
+    }
+    assertThat(behaviour(v2)).isEqualTo(behaviour(RouteTable.compile(changed, CTX)));
+  }
+
+  @Test
   void anIncrementalCompileBehavesAsAFullOne() throws Exception {
     RouteTable previous = RouteTable.compile(config(-1, "a"), CTX, null);
     for (int changed : new int[] {0, 7, ROUTES - 1}) {
@@ -156,6 +185,10 @@ class IncrementalCompileTest {
       for (int i = 0; i < ROUTES; i++) {
         HttpRequest req = request(host, i);
         RouteMatch m = table.select(req);
+        if (m == null) {
+          out.add(host + " " + i + ": no route");
+          continue;
+        }
         String cluster = ((RouteAction.Forward) m.action()).selectCluster(req, 0);
         m.headerMutations(cluster).applyToRequest(req, INFO);
         io.netty.handler.codec.http.DefaultHttpHeaders response = new io.netty.handler.codec.http.DefaultHttpHeaders();
