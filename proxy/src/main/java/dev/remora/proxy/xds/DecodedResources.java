@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class DecodedResources {
 
   /** Decodes a whole response (the phase benchmark); the resources must all be of {@code type}. */
   List<Message> decode(ResourceType type, List<Any> resources) throws InvalidProtocolBufferException {
-    List<Message> out = new java.util.ArrayList<>(resources.size());
+    List<Message> out = new ArrayList<>(resources.size());
     for (Any any : resources) {
       out.add(decode(type, any));
     }

@@ -21,6 +21,8 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,6 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DynamicConfig implements ResourceSink, DynamicResources {
   private static final Logger log = LoggerFactory.getLogger(DynamicConfig.class);
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   /** A cluster from CDS, active or warming. */
   private static final class DynCluster {
@@ -117,8 +120,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   /** What the update being applied posted to the workers; with its arrival time, for the observer. */
   private final List<CompletableFuture<?>> published = new ArrayList<>();
   private long arrivedNanos;
-  private long arrivedCpuNanos;
-  private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+  private long arrivedCpuNanos;  // the xDS thread's CPU time then (only while an observer watches)
   private volatile UpdateObserver observer;
 
   DynamicConfig(Server server, Bootstrap bootstrap, ScheduledExecutorService xds) {
