@@ -6,7 +6,8 @@
 #
 # Starts java-control-plane and the proxy in one JVM on loopback (dev.remora.proxy.xds.XdsUpdateBench,
 # in the proxy's test sources) and prints, per update type, the time from an ADS response arriving
-# to its change being held by every worker (p50/p90/p99/max) and the heap the config costs.
+# to its change being held by every worker (p50/p90/p99/max), the xDS thread's CPU per response and the
+# heap the config costs. First, the CPU of each phase measured apart (dev.remora.proxy.xds.XdsPhaseBench).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$ROOT"
@@ -14,6 +15,10 @@ cd "$ROOT"
 CP_FILE="$(mktemp)"
 trap 'rm -f "$CP_FILE"' EXIT
 ./mvnw -B -o -q -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE"
-exec java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+CP="proxy/target/test-classes:proxy/target/classes:$(cat "$CP_FILE")"
+if [ "${PHASES:-1}" = 1 ]; then
+  java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" dev.remora.proxy.xds.XdsPhaseBench
+fi
+exec java ${JAVA_OPTS:-} -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -Dworkers="${WORKERS:-$(nproc)}" -Drounds="${ROUNDS:-200}" -Dwarmup="${WARMUP:-20}" \
-  -cp "proxy/target/test-classes:proxy/target/classes:$(cat "$CP_FILE")" dev.remora.proxy.xds.XdsUpdateBench
+  -cp "$CP" dev.remora.proxy.xds.XdsUpdateBench

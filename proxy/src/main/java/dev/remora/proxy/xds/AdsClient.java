@@ -52,6 +52,8 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     int nackRepeats;
     /** Delta: the names the server has been told on the current stream. */
     Set<String> sentNames = new LinkedHashSet<>();
+    /** SotW: the last response's messages, so that unchanged resources are not parsed and compared again. */
+    final DecodedResources decoded = new DecodedResources();
 
     TypeState(ResourceType type) {
       this.type = type;
@@ -142,11 +144,15 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     xds.schedule(this::connect, wait, TimeUnit.MILLISECONDS);
   }
 
+  /** Called by a stream when a response of a subscribed type arrives, before decoding it. */
+  void arrived(long nanoTime) {
+    sink.arrived(nanoTime);
+  }
+
   /** Called by a stream for each decoded response: applies it; returns the rejected resources (name to reason). */
   Map<String, String> onResponse(TypeState state, String version, Map<String, ResourceSink.Resource> resources,
-      Set<String> removed, Map<String, String> decodeErrors, long arrivedNanos) {
+      Set<String> removed, Map<String, String> decodeErrors) {
     backoff.reset();
-    sink.arrived(arrivedNanos);
     connectedState.set(1);
     boolean sotw = !delta && state.type.wildcard();
     Map<String, String> errors = new LinkedHashMap<>(decodeErrors);

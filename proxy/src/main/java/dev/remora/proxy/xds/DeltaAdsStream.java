@@ -71,11 +71,11 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
 
   @Override
   public void onNext(DeltaDiscoveryResponse response) {
-    long arrived = System.nanoTime();
     AdsClient.TypeState state = client.state(response.getTypeUrl());
     if (state == null) {
       return;
     }
+    client.arrived(System.nanoTime());
     state.nonce = response.getNonce();
     Map<String, ResourceSink.Resource> resources = new LinkedHashMap<>();
     Map<String, String> errors = new LinkedHashMap<>();
@@ -91,7 +91,7 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
       }
     }
     Set<String> removed = new LinkedHashSet<>(response.getRemovedResourcesList());
-    Map<String, String> rejected = client.onResponse(state, response.getSystemVersionInfo(), resources, removed, errors, arrived);
+    Map<String, String> rejected = client.onResponse(state, response.getSystemVersionInfo(), resources, removed, errors);
     String nack = AdsClient.detail(rejected);
     for (ResourceSink.Resource resource : resources.values()) {
       if (!rejected.containsKey(resource.name())) {

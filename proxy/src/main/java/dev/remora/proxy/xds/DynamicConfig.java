@@ -23,7 +23,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -45,6 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DynamicConfig implements ResourceSink, DynamicResources {
   private static final Logger log = LoggerFactory.getLogger(DynamicConfig.class);
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   /** A cluster from CDS, active or warming. */
   private static final class DynCluster {
@@ -121,6 +125,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   /** What the update being applied posted to the workers; with its arrival time, for the observer. */
   private final List<CompletableFuture<?>> published = new ArrayList<>();
   private long arrivedNanos;
+  private long arrivedCpuNanos;  // the xDS thread's CPU time then (only while an observer watches)
   private volatile UpdateObserver observer;
 
   DynamicConfig(Server server, Bootstrap bootstrap, ScheduledExecutorService xds) {
@@ -155,6 +160,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   @Override
   public void arrived(long nanoTime) {
     arrivedNanos = nanoTime;
+    arrivedCpuNanos = observer != null ? CPU.getCurrentThreadCpuTime() : 0;
   }
 
   /** Told each time an update has reached every worker (the update-latency benchmark uses it). */
@@ -177,8 +183,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     UpdateObserver watching = observer;
     if (watching != null && !published.isEmpty()) {
       long arrived = arrivedNanos;
+      long cpu = CPU.getCurrentThreadCpuTime() - arrivedCpuNanos;
       CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
-          .thenRun(() -> watching.applied(type, arrived, System.nanoTime()));
+          .thenRun(() -> watching.applied(type, arrived, System.nanoTime(), cpu));
     }
     return errors;
   }
@@ -407,7 +414,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
 
   private void updateEndpointInterest() {
     Set<String> adsNames = new LinkedHashSet<>();
-    List<String> inUse = new ArrayList<>();
+    Set<String> inUse = new HashSet<>();  // a set: retainAll below asks it once per known service
     List<Cluster> all = new ArrayList<>();
     activeClusters.values().forEach(c -> all.add(c.proto));
     warmingClusters.values().forEach(c -> all.add(c.proto));
@@ -454,15 +461,24 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
 
   private Map<String, String> applyEndpoints(List<Resource> resources, Set<String> removed) {
     Map<String, String> errors = new LinkedHashMap<>();
+    // who uses each service, found once per response (SotW sends every subscribed service each time)
+    Map<String, List<DynCluster>> usersByService = new HashMap<>();
+    for (DynCluster c : activeClusters.values()) {
+      if (c.edsService != null && !warmingClusters.containsKey(c.config.name())) {
+        usersByService.computeIfAbsent(c.edsService, k -> new ArrayList<>()).add(c);
+      }
+    }
+    for (DynCluster c : warmingClusters.values()) {
+      if (c.edsService != null) {
+        usersByService.computeIfAbsent(c.edsService, k -> new ArrayList<>()).add(c);
+      }
+    }
+    Map<String, List<String>> staticUsersByService = new HashMap<>();
+    staticEdsServices.forEach((cluster, s) -> staticUsersByService.computeIfAbsent(s, k -> new ArrayList<>()).add(cluster));
     for (Resource resource : resources) {
       String service = resource.name();
-      List<DynCluster> users = usersOf(service);
-      List<String> staticUsers = new ArrayList<>();
-      staticEdsServices.forEach((cluster, s) -> {
-        if (s.equals(service)) {
-          staticUsers.add(cluster);
-        }
-      });
+      List<DynCluster> users = usersByService.getOrDefault(service, List.of());
+      List<String> staticUsers = staticUsersByService.getOrDefault(service, List.of());
       if (users.isEmpty() && staticUsers.isEmpty()) {
         continue;  // nobody uses it (any more)
       }

@@ -24,7 +24,8 @@ import java.util.function.Predicate;
 
 /**
  * RDS route tables, one {@link Slot} per route config name shared by every connection manager naming
- * it: a new RouteConfiguration is compiled once and posted to the workers, where connection managers
+ * it: a new RouteConfiguration is compiled once, on the xDS thread, incrementally (only the routes that
+ * changed) and the one immutable table is posted to the workers, where connection managers
  * read it per request through their {@link HttpConnectionManagerConfig.RouteSource}. Until the first
  * version arrives the slot holds an empty table (404 for everything).
  */
@@ -174,7 +175,9 @@ public final class RouteConfigs {
       }
       try {
         SupportedFields.defaults().check(proto);
-        RouteTable table = RouteTable.compile(proto, HttpConnectionManagerConfig.routeContext(entry.ctx, entry.hcm));
+        // incremental: routes unchanged since the last version compiled (held or published) are reused
+        RouteTable last = entry.held != null ? entry.held.table() : entry.slot.latest();
+        RouteTable table = RouteTable.compile(proto, HttpConnectionManagerConfig.routeContext(entry.ctx, entry.hcm), last);
         entry.stats.accepted(version, true);
         entry.held = new Held(proto, table, resource.version(), clustersOf(proto));
         publishIfWarm(entry, warming, published);

@@ -58,11 +58,11 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
 
   @Override
   public void onNext(DiscoveryResponse response) {
-    long arrived = System.nanoTime();
     AdsClient.TypeState state = client.state(response.getTypeUrl());
     if (state == null) {
       return;  // a type the proxy never asked for
     }
+    client.arrived(System.nanoTime());
     state.nonce = response.getNonce();
     Map<String, ResourceSink.Resource> resources = new LinkedHashMap<>();
     Map<String, String> errors = new LinkedHashMap<>();
@@ -72,7 +72,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
         if (any.getTypeUrl().equals("type.googleapis.com/envoy.service.discovery.v3.Resource")) {
           any = any.unpack(io.envoyproxy.envoy.service.discovery.v3.Resource.class).getResource();
         }
-        Message message = AdsClient.unpack(state.type, any);
+        Message message = state.decoded.decode(state.type, any);
         String name = AdsClient.nameOf(message);
         if (resources.putIfAbsent(name, new ResourceSink.Resource(name, response.getVersionInfo(), message)) != null) {
           errors.put(name, "duplicate resource name in one response");
@@ -81,7 +81,8 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
         errors.put("resources[" + i + "]", e.getMessage());
       }
     }
-    String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors, arrived));
+    state.decoded.endResponse();
+    String nack = AdsClient.detail(client.onResponse(state, response.getVersionInfo(), resources, Set.of(), errors));
     if (nack == null) {
       state.version = response.getVersionInfo();
       state.nackRepeats = 0;

@@ -5,6 +5,8 @@ interface UpdateObserver {
   /**
    * @param arrivedNanos when the response arrived ({@link System#nanoTime()})
    * @param appliedNanos when the last worker got what the update changed
+   * @param cpuNanos CPU time the xDS thread spent on the response: decoding, validating, compiling
+   *     and posting it to the workers
    */
-  void applied(ResourceType type, long arrivedNanos, long appliedNanos);
+  void applied(ResourceType type, long arrivedNanos, long appliedNanos, long cpuNanos);
 }

@@ -51,6 +51,18 @@ final class RouteActionCompiler {
     return Collections.unmodifiableSet(clusterNames);
   }
 
+  /** Adds the clusters of a route compiled before (what {@link #compile} adds for it). */
+  void addClusterNames(Route route) {
+    if (route.hasRoute()) {
+      var action = route.getRoute();
+      if (action.hasWeightedClusters()) {
+        action.getWeightedClusters().getClustersList().forEach(w -> clusterNames.add(w.getName()));
+      } else if (!action.getCluster().isEmpty()) {
+        clusterNames.add(action.getCluster());
+      }
+    }
+  }
+
   /** {@code vhostRetry}: the virtual host's retry policy (or null), used when the route has none. */
   RouteAction compile(Route route, String path, PathMatcher matcher, RetryPolicy vhostRetry) throws ConfigException {
     switch (route.getActionCase()) {

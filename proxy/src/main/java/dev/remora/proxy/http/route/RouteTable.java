@@ -20,9 +20,12 @@ public final class RouteTable {
   private final Set<String> clusterNames;
   private final Boolean validateClusters;
   private final Map<String, Map<String, Object>> filterMetadata;
+  /** Compiled routes kept for compiling the next version incrementally; null when not asked for. */
+  private final CompiledRoutes compiledRoutes;
 
   RouteTable(String name, VirtualHostSelector hosts, String[] internalOnlyHeaders, Set<String> clusterNames,
-      Boolean validateClusters, Map<String, Map<String, Object>> filterMetadata) {
+      Boolean validateClusters, Map<String, Map<String, Object>> filterMetadata, CompiledRoutes compiledRoutes) {
+    this.compiledRoutes = compiledRoutes;
     this.name = name;
     this.hosts = hosts;
     this.internalOnlyHeaders = internalOnlyHeaders;
@@ -36,7 +39,25 @@ public final class RouteTable {
    * {@code virtual_hosts[1].routes[0].match.safe_regex.regex: invalid RE2 regex: ...}.
    */
   public static RouteTable compile(RouteConfiguration config, RouteCompileContext ctx) throws ConfigException {
-    return new RouteTableCompiler(config, ctx).compile();
+    return new RouteTableCompiler(config, ctx, false, null).compile();
+  }
+
+  /**
+   * Compiles the next version of a configuration that changes over time (RDS): routes whose protos
+   * are unchanged since {@code previous} (same virtual host, same configuration around them) are
+   * taken from it instead of being compiled again, so changing one route of thousands costs one
+   * route. The result behaves exactly as {@link #compile(RouteConfiguration, RouteCompileContext)}'s;
+   * {@code ctx} must compile per-filter configs as it did for {@code previous}.
+   *
+   * @param previous the last version compiled by this method for the same connection manager, or null
+   */
+  public static RouteTable compile(RouteConfiguration config, RouteCompileContext ctx, RouteTable previous)
+      throws ConfigException {
+    return new RouteTableCompiler(config, ctx, true, previous).compile();
+  }
+
+  CompiledRoutes compiledRoutes() {
+    return compiledRoutes;
   }
 
   /**

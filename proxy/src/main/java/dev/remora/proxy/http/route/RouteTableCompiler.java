@@ -45,10 +45,20 @@ final class RouteTableCompiler {
   private final RouteActionCompiler actions;
   private HeaderMutationLevel configRequestLevel;
   private HeaderMutationLevel configResponseLevel;
+  /** What this compile keeps for the next one (null: nothing kept); and what it may take from the last. */
+  private final CompiledRoutes kept;
+  private final CompiledRoutes reuse;
 
-  RouteTableCompiler(RouteConfiguration config, RouteCompileContext ctx) {
+  /**
+   * @param incremental keep compiled routes for the next version; {@code previous}, when given, is
+   *     the last version compiled so (routes whose protos are unchanged are taken from it)
+   */
+  RouteTableCompiler(RouteConfiguration config, RouteCompileContext ctx, boolean incremental, RouteTable previous) {
     this.config = config;
     this.ctx = ctx;
+    this.kept = incremental ? new CompiledRoutes(config) : null;
+    CompiledRoutes last = previous == null ? null : previous.compiledRoutes();
+    this.reuse = kept != null && last != null && last.withoutVirtualHosts().equals(kept.withoutVirtualHosts()) ? last : null;
     this.actions = new RouteActionCompiler(config.hasMaxDirectResponseBodySizeBytes()
         ? config.getMaxDirectResponseBodySizeBytes().getValue() : RouteActionCompiler.DEFAULT_MAX_DIRECT_RESPONSE_BODY);
   }
@@ -99,7 +109,7 @@ final class RouteTableCompiler {
     Boolean validateClusters = config.hasValidateClusters() ? config.getValidateClusters().getValue() : null;
     return new RouteTable(config.getName(), new VirtualHostSelector(domains, config.getIgnorePortInHostMatching()),
         internalOnly, actions.clusterNames(), validateClusters,
-        metadata(config.hasMetadata(), config.getMetadata(), ""));
+        metadata(config.hasMetadata(), config.getMetadata(), ""), kept);
   }
 
   private static String checkDomain(String domain, String path) throws ConfigException {
@@ -149,8 +159,24 @@ final class RouteTableCompiler {
     int n = vh.getRoutesCount();
     RouteMatcher[] matchers = new RouteMatcher[n];
     RouteMatch[] routes = new RouteMatch[n];
+    CompiledRoutes.Host reusable = null;
+    CompiledRoutes.Compiled[] keep = null;
+    if (kept != null) {
+      VirtualHost withoutRoutes = vh.toBuilder().clearRoutes().build();
+      reusable = reuse == null ? null : reuse.reusable(withoutRoutes);
+      keep = new CompiledRoutes.Compiled[n];
+      kept.add(withoutRoutes, vh.getRoutesList(), keep);
+    }
     for (int r = 0; r < n; r++) {
       Route route = vh.getRoutes(r);
+      CompiledRoutes.Compiled done = reusable == null ? null : reusable.find(route, r);
+      if (done != null) {  // unchanged route around an unchanged virtual host: as compiled last time
+        actions.addClusterNames(route);
+        matchers[r] = done.matcher();
+        routes[r] = done.match();
+        keep[r] = done;
+        continue;
+      }
       String routePath = join(path, "routes") + "[" + r + "]";
       allowOnly(route, routePath, ROUTE_FIELDS);
       if (!route.hasMatch()) {
@@ -187,6 +213,9 @@ final class RouteTableCompiler {
           metadata(route.hasMetadata(), route.getMetadata(), routePath),
           merge(vhFilterConfigs, perFilterConfigs(route.getTypedPerFilterConfigMap(), routePath)),
           vh.getName(), vhMetadata);
+      if (keep != null) {
+        keep[r] = new CompiledRoutes.Compiled(matchers[r], routes[r]);
+      }
     }
     return new CompiledVirtualHost(vh.getName(), matchers, routes, tlsRedirect);
   }
