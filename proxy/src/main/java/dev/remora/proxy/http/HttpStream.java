@@ -177,9 +177,9 @@ public final class HttpStream {
         : conn.remoteAddress();
   }
 
-  private static final CharSequence X_FORWARDED_PROTO = io.netty.util.AsciiString.cached("x-forwarded-proto");
-  private static final CharSequence X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
-  private static final CharSequence X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
+  private static final CharSequence X_FORWARDED_PROTO = KnownHeaderNames.X_FORWARDED_PROTO;
+  private static final CharSequence X_FORWARDED_FOR = KnownHeaderNames.X_FORWARDED_FOR;
+  private static final CharSequence X_REQUEST_ID = KnownHeaderNames.X_REQUEST_ID;
   private static final CharSequence[] EXTENSION_HEADERS = {
       HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
       HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),

@@ -6,9 +6,12 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -65,7 +68,7 @@ public final class Http1Pool implements ConnectionPool {
     stats.cxHttp1Total.inc();
     Connection conn = new Connection();
     ChannelFuture future = connector.connect(loop, host, cluster,
-        () -> new ChannelHandler[] {new HttpClientCodec(4096, 64 * 1024, 64 * 1024), conn});
+        () -> new ChannelHandler[] {new HttpRequestEncoder(), conn.decoder, conn});
     future.addListener(f -> {
       if (f.isSuccess()) {
         stats.cxActive.inc();
@@ -144,6 +147,7 @@ public final class Http1Pool implements ConnectionPool {
 
   /** One upstream connection; the last handler of its pipeline. */
   private final class Connection extends ChannelInboundHandlerAdapter implements UpstreamStream {
+    final Http1ResponseDecoder decoder = new Http1ResponseDecoder(4096, 64 * 1024, 64 * 1024);
     Channel channel;
     UpstreamResponseListener listener;
     boolean requestDone;
@@ -159,8 +163,11 @@ public final class Http1Pool implements ConnectionPool {
 
     @Override
     public void write(HttpObject part) {
-      if (part instanceof io.netty.handler.codec.http.HttpRequest request && !HttpUtil.isKeepAlive(request)) {
-        keepAlive = false;
+      if (part instanceof io.netty.handler.codec.http.HttpRequest request) {
+        decoder.requestSent(request.method());
+        if (!keepAlive(request) || HttpMethod.CONNECT.equals(request.method())) {
+          keepAlive = false;  // a CONNECT tunnel is not an HTTP connection any more
+        }
       }
       if (part instanceof LastHttpContent) {
         requestDone = true;
@@ -197,7 +204,7 @@ public final class Http1Pool implements ConnectionPool {
           ctx.close();
           return;
         }
-        if (!HttpUtil.isKeepAlive(response)) {
+        if (!keepAlive(response)) {
           keepAlive = false;
         }
         if (response.status().code() >= 100 && response.status().code() < 200 && response.status().code() != 101) {
@@ -213,6 +220,12 @@ public final class Http1Pool implements ConnectionPool {
           maybeRecycle();
         }
       }
+    }
+
+    /** {@link HttpUtil#isKeepAlive}, without scanning for tokens when there is no Connection header. */
+    private boolean keepAlive(HttpMessage message) {
+      return message.headers().contains(HttpHeaderNames.CONNECTION) ? HttpUtil.isKeepAlive(message)
+          : message.protocolVersion().isKeepAliveDefault();
     }
 
     private void maybeRecycle() {
