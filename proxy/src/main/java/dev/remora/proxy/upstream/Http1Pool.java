@@ -6,11 +6,13 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -153,9 +155,12 @@ public final class Http1Pool implements ConnectionPool {
     boolean requestDone;
     boolean responseDone;
     boolean keepAlive;
+    /** Request headers waiting for the next part of the request, to be written with it. */
+    HttpRequest heldRequest;
 
     void start(UpstreamResponseListener listener) {
       this.listener = listener;
+      this.heldRequest = null;
       this.requestDone = false;
       this.responseDone = false;
       this.keepAlive = true;
@@ -163,10 +168,26 @@ public final class Http1Pool implements ConnectionPool {
 
     @Override
     public void write(HttpObject part) {
-      if (part instanceof io.netty.handler.codec.http.HttpRequest request) {
+      if (part instanceof HttpRequest request) {
         decoder.requestSent(request.method());
         if (!keepAlive(request) || HttpMethod.CONNECT.equals(request.method())) {
           keepAlive = false;  // a CONNECT tunnel is not an HTTP connection any more
+        }
+        if (!(part instanceof LastHttpContent)) {
+          // nothing is flushed before the end of the request: encode the headers with the part that follows
+          heldRequest = request;
+          return;
+        }
+      }
+      HttpRequest held = heldRequest;
+      if (held != null) {
+        heldRequest = null;
+        if (part instanceof LastHttpContent last) {
+          // one message, one buffer for a request that ends with this part (most often a bodiless GET)
+          part = new DefaultFullHttpRequest(held.protocolVersion(), held.method(), held.uri(), last.content(),
+              held.headers(), last.trailingHeaders());
+        } else {
+          channel.write(held, channel.voidPromise());
         }
       }
       if (part instanceof LastHttpContent) {
