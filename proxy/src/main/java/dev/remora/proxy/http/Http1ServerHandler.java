@@ -8,6 +8,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -115,7 +117,10 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
       }
       current = new HttpStream(this, channel);
       // without a length or chunking an HTTP/1.1 request has no body: its headers end the stream
-      boolean bodiless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+      HttpHeaders headers = request.headers();
+      // the common GET carries neither header: check for them before scanning values
+      boolean bodiless = !(headers.contains(HttpHeaderNames.TRANSFER_ENCODING) && HttpUtil.isTransferEncodingChunked(request))
+          && (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) || HttpUtil.getContentLength(request, 0L) == 0);
       skipEmptyLast = bodiless;
       current.onRequestHeaders(request, bodiless);
       return;

@@ -182,9 +182,9 @@ public final class HttpStream {
         : conn.remoteAddress();
   }
 
-  private static final CharSequence X_FORWARDED_PROTO = io.netty.util.AsciiString.cached("x-forwarded-proto");
-  private static final CharSequence X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
-  private static final CharSequence X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
+  private static final CharSequence X_FORWARDED_PROTO = KnownHeaderNames.X_FORWARDED_PROTO;
+  private static final CharSequence X_FORWARDED_FOR = KnownHeaderNames.X_FORWARDED_FOR;
+  private static final CharSequence X_REQUEST_ID = KnownHeaderNames.X_REQUEST_ID;
   private static final CharSequence[] EXTENSION_HEADERS = {
       HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
       HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
@@ -247,8 +247,21 @@ public final class HttpStream {
       out.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(), response.status(), Unpooled.EMPTY_BUFFER,
           response.headers(), EmptyHttpHeaders.INSTANCE), out.voidPromise());
       onResponseComplete();
+    } else if (!conn.http2()) {
+      // not flushed before the first body part anyway: encode the headers with it (one message, one buffer)
+      heldResponse = response;
     } else {
       out.write(response, out.voidPromise());
+    }
+  }
+
+  /** HTTP/1.1 response headers waiting for the first body part, to be written with it. */
+  private HttpResponse heldResponse;
+
+  private void writeHeldResponse() {
+    if (heldResponse != null) {
+      out.write(heldResponse, out.voidPromise());
+      heldResponse = null;
     }
   }
 
@@ -256,14 +269,23 @@ public final class HttpStream {
     info.addBytesSent(data.readableBytes());
     if (endStream) {
       // no trailers here (they go through writeTrailers): share the empty set instead of allocating one
-      out.writeAndFlush(new DefaultLastHttpContent(data, EmptyHttpHeaders.INSTANCE), out.voidPromise());
+      HttpResponse held = heldResponse;
+      if (held != null) {
+        heldResponse = null;
+        out.writeAndFlush(new DefaultFullHttpResponse(held.protocolVersion(), held.status(), data, held.headers(),
+            EmptyHttpHeaders.INSTANCE), out.voidPromise());
+      } else {
+        out.writeAndFlush(new DefaultLastHttpContent(data, EmptyHttpHeaders.INSTANCE), out.voidPromise());
+      }
       onResponseComplete();
     } else {
+      writeHeldResponse();
       out.writeAndFlush(new DefaultHttpContent(data), out.voidPromise());
     }
   }
 
   private void writeTrailers(HttpHeaders trailers) {
+    writeHeldResponse();
     DefaultLastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
     last.trailingHeaders().set(trailers);
     out.writeAndFlush(last, out.voidPromise());
@@ -302,6 +324,7 @@ public final class HttpStream {
     if (info != null && config.accessLog() != AccessLogger.NONE) {
       config.accessLog().log(info, request, response, responseTrailers);
     }
+    writeHeldResponse();  // headers without a body part yet: written as before, ahead of a reset's close
     decoding.release();
     encoding.release();
     for (HttpFilter filter : filters) {

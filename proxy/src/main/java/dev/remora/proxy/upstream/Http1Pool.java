@@ -6,9 +6,14 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -85,7 +90,7 @@ public final class Http1Pool implements ConnectionPool {
     stats.cxHttp1Total.inc();
     Connection conn = new Connection();
     ChannelFuture future = connector.connect(loop, host, cluster,
-        () -> new ChannelHandler[] {new HttpClientCodec(4096, 64 * 1024, 64 * 1024), conn});
+        () -> new ChannelHandler[] {new HttpRequestEncoder(), conn.decoder, conn});
     future.addListener(f -> {
       if (f.isSuccess()) {
         stats.cxActive.inc();
@@ -178,6 +183,7 @@ public final class Http1Pool implements ConnectionPool {
 
   /** One upstream connection; the last handler of its pipeline. */
   private final class Connection extends ChannelInboundHandlerAdapter implements UpstreamStream {
+    final Http1ResponseDecoder decoder = new Http1ResponseDecoder(4096, 64 * 1024, 64 * 1024);
     Channel channel;
     UpstreamResponseListener listener;
     boolean requestDone;
@@ -185,9 +191,12 @@ public final class Http1Pool implements ConnectionPool {
     boolean keepAlive;
     /** Holds one of the cluster's max_requests slots while a request is on it. */
     boolean counted;
+    /** Request headers waiting for the next part of the request, to be written with it. */
+    HttpRequest heldRequest;
 
     void start(UpstreamResponseListener listener) {
       this.listener = listener;
+      this.heldRequest = null;
       this.requestDone = false;
       this.responseDone = false;
       this.keepAlive = true;
@@ -204,8 +213,27 @@ public final class Http1Pool implements ConnectionPool {
 
     @Override
     public void write(HttpObject part) {
-      if (part instanceof io.netty.handler.codec.http.HttpRequest request && !HttpUtil.isKeepAlive(request)) {
-        keepAlive = false;
+      if (part instanceof HttpRequest request) {
+        decoder.requestSent(request.method());
+        if (!keepAlive(request) || HttpMethod.CONNECT.equals(request.method())) {
+          keepAlive = false;  // a CONNECT tunnel is not an HTTP connection any more
+        }
+        if (!(part instanceof LastHttpContent)) {
+          // nothing is flushed before the end of the request: encode the headers with the part that follows
+          heldRequest = request;
+          return;
+        }
+      }
+      HttpRequest held = heldRequest;
+      if (held != null) {
+        heldRequest = null;
+        if (part instanceof LastHttpContent last) {
+          // one message, one buffer for a request that ends with this part (most often a bodiless GET)
+          part = new DefaultFullHttpRequest(held.protocolVersion(), held.method(), held.uri(), last.content(),
+              held.headers(), last.trailingHeaders());
+        } else {
+          channel.write(held, channel.voidPromise());
+        }
       }
       if (part instanceof LastHttpContent) {
         requestDone = true;
@@ -243,7 +271,7 @@ public final class Http1Pool implements ConnectionPool {
           ctx.close();
           return;
         }
-        if (!HttpUtil.isKeepAlive(response)) {
+        if (!keepAlive(response)) {
           keepAlive = false;
         }
         if (response.status().code() >= 100 && response.status().code() < 200 && response.status().code() != 101) {
@@ -259,6 +287,12 @@ public final class Http1Pool implements ConnectionPool {
           maybeRecycle();
         }
       }
+    }
+
+    /** {@link HttpUtil#isKeepAlive}, without scanning for tokens when there is no Connection header. */
+    private boolean keepAlive(HttpMessage message) {
+      return message.headers().contains(HttpHeaderNames.CONNECTION) ? HttpUtil.isKeepAlive(message)
+          : message.protocolVersion().isKeepAliveDefault();
     }
 
     private void maybeRecycle() {

@@ -1,5 +1,6 @@
 package dev.remora.proxy.http.filters.router;
 
+import dev.remora.proxy.http.KnownHeaderNames;
 import dev.remora.proxy.http.RouterCallbacks;
 import dev.remora.proxy.http.UpstreamRequests;
 import dev.remora.proxy.http.filter.FilterDataStatus;
@@ -56,8 +57,8 @@ final class RouterFilter implements HttpFilter {
     }
   };
 
-  private static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
-  private static final AsciiString EXPECTED_TIMEOUT = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
+  private static final AsciiString UPSTREAM_SERVICE_TIME = KnownHeaderNames.X_ENVOY_UPSTREAM_SERVICE_TIME;
+  private static final AsciiString EXPECTED_TIMEOUT = KnownHeaderNames.X_ENVOY_EXPECTED_RQ_TIMEOUT_MS;
   private static final AsciiString OVERLOADED = AsciiString.cached("x-envoy-overloaded");
   private static final AsciiString TRUE = AsciiString.cached("true");
 

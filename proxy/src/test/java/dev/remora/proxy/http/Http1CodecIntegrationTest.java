@@ -1,0 +1,213 @@
+package dev.remora.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.RawHttp;
+import dev.remora.proxy.testing.TestBootstraps;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP/1.1 codecs on both sides of the proxy, against an upstream that writes raw bytes (so the
+ * test decides the exact spelling and framing): responses to HEAD, header names kept as sent, header
+ * names still validated where they are not the common ones.
+ */
+class Http1CodecIntegrationTest {
+  private RawUpstream upstream;
+  private Server server;
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream = new RawUpstream();
+    server = Server.start(TestBootstraps.parse("""
+        static_resources:
+          listeners:
+          - name: web
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: ingress_http
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        route: {cluster: raw}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+          clusters:
+          - name: raw
+            connect_timeout: 1s
+            type: STATIC
+            load_assignment:
+              cluster_name: raw
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+        """.formatted(upstream.port())), 1);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+    upstream.close();
+  }
+
+  private InetSocketAddress listener() {
+    return server.listenerAddress("web");
+  }
+
+  @Test
+  void headResponseEndsAtItsHeadersAndTheUpstreamConnectionIsReused() throws Exception {
+    try (Socket client = new Socket(listener().getAddress(), listener().getPort())) {
+      client.setSoTimeout(10_000);
+      OutputStream out = client.getOutputStream();
+      InputStream in = client.getInputStream();
+      // the upstream's HEAD answer announces 11 bytes it does not send
+      out.write("HEAD /doc HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      String head = RawUpstream.readHead(in);
+      assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-length: 11");
+
+      out.write("GET /doc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      String get = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      // nothing of the HEAD answer was left to be read as a body: the GET's response comes next, whole
+      assertThat(get).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nhello world");
+    }
+    // had the proxy waited for a HEAD body, the GET would have needed a second upstream connection
+    assertThat(upstream.requests).containsExactly("HEAD /doc HTTP/1.1", "GET /doc HTTP/1.1");
+    assertThat(upstream.connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void headerNamesKeepTheSpellingTheUpstreamSent() throws Exception {
+    String response = RawHttp.exchange(listener(), "GET /canonical HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10_000);
+
+    assertThat(response).startsWith("HTTP/1.1 200 ")
+        .contains("\r\nContent-Type: text/plain\r\n")
+        .contains("\r\ncontent-language: en\r\n")
+        .contains("\r\nX-Custom-Thing: 1\r\n")
+        .endsWith("\r\n\r\nok");
+  }
+
+  @Test
+  void anInvalidHeaderNameFromTheUpstreamIsAProtocolError() throws Exception {
+    String response = RawHttp.exchange(listener(), "GET /bad-header HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10_000);
+
+    assertThat(response).startsWith("HTTP/1.1 503 ")
+        .endsWith("upstream connect error or disconnect/reset before headers. reset reason: protocol error");
+  }
+
+  @Test
+  void anInvalidHeaderNameFromTheClientIsRefused() throws Exception {
+    String response = RawHttp.exchange(listener(), "GET / HTTP/1.1\r\nHost: x\r\nB@d: 1\r\n\r\n", 10_000);
+
+    assertThat(response).startsWith("HTTP/1.1 400 ");
+    assertThat(upstream.requests).isEmpty();
+  }
+
+  @Test
+  void requestHeadersAndTheirEndReachTheUpstreamAsOneWellFormedMessage() throws Exception {
+    String response = RawHttp.exchange(listener(),
+        "GET /echo-head HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nConnection: close\r\n\r\n", 10_000);
+
+    assertThat(response).startsWith("HTTP/1.1 200 ");
+    String seen = upstream.heads.get(0);
+    assertThat(seen).startsWith("GET /echo-head HTTP/1.1\r\n").contains("\r\nUser-Agent: t\r\n")
+        .doesNotContainIgnoringCase("transfer-encoding").endsWith("\r\n\r\n");
+  }
+
+  /** Answers bodiless requests on keep-alive connections with fixed bytes chosen by path. */
+  private static final class RawUpstream implements AutoCloseable {
+    final ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<String> heads = new CopyOnWriteArrayList<>();
+    final AtomicInteger connections = new AtomicInteger();
+
+    RawUpstream() throws IOException {
+      Thread acceptor = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try {
+            Socket s = socket.accept();
+            connections.incrementAndGet();
+            Thread t = new Thread(() -> serve(s));
+            t.setDaemon(true);
+            t.start();
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    private void serve(Socket s) {
+      try (s) {
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        String head;
+        while ((head = readHead(in)) != null) {
+          heads.add(head);
+          String line = head.substring(0, head.indexOf("\r\n"));
+          requests.add(line);
+          String path = line.split(" ")[1];
+          String answer = switch (path) {
+            case "/canonical" -> "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ncontent-language: en\r\n"
+                + "X-Custom-Thing: 1\r\nContent-Length: 2\r\n\r\nok";
+            case "/bad-header" -> "HTTP/1.1 200 OK\r\nB@d: x\r\nContent-Length: 2\r\n\r\nok";
+            default -> line.startsWith("HEAD ")
+                ? "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n"
+                : "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world";
+          };
+          out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+        }
+      } catch (IOException e) {
+        // connection gone
+      }
+    }
+
+    /** The start line and headers up to the empty line, or null at end of stream. */
+    static String readHead(InputStream in) throws IOException {
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      int b;
+      while ((b = in.read()) >= 0) {
+        head.write(b);
+        byte[] h = head.toByteArray();
+        int n = h.length;
+        if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+          return head.toString(StandardCharsets.ISO_8859_1);
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}
