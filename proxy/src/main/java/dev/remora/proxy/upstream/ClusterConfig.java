@@ -4,6 +4,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.upstream.health.HealthCheckConfig;
+import dev.remora.proxy.upstream.health.HealthStats;
+import dev.remora.proxy.upstream.health.OutlierDetectionConfig;
 import dev.remora.proxy.upstream.lb.LoadBalancerFactory;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -35,9 +38,13 @@ public final class ClusterConfig {
   private final List<Host> configuredHosts;
   private final long dnsRefreshMillis;
   private final ClusterStats stats;
+  private final HealthCheckConfig healthCheck;
+  private final OutlierDetectionConfig outlierDetection;
+  private final HealthStats healthStats;
 
   private ClusterConfig(Cluster proto, Protocol protocol, UpstreamTls tls, List<Host> hosts,
-      LoadBalancerFactory balancers, ClusterStats stats) {
+      LoadBalancerFactory balancers, ClusterStats stats, HealthCheckConfig healthCheck,
+      OutlierDetectionConfig outlierDetection, HealthStats healthStats) {
     this.proto = proto;
     this.name = proto.getName();
     this.type = proto.getType();
@@ -48,6 +55,9 @@ public final class ClusterConfig {
     this.configuredHosts = hosts;
     this.dnsRefreshMillis = proto.hasDnsRefreshRate() ? Durations.toMillis(proto.getDnsRefreshRate()) : 5000;
     this.stats = stats;
+    this.healthCheck = healthCheck;
+    this.outlierDetection = outlierDetection;
+    this.healthStats = healthStats;
   }
 
   /** Compiles a cluster without access to named secrets. */
@@ -78,8 +88,12 @@ public final class ClusterConfig {
     }
     Protocol protocol = protocolOf(cluster);
     UpstreamTls tls = cluster.hasTransportSocket() ? compileTls(cluster.getTransportSocket(), protocol, secrets) : null;
+    HealthCheckConfig healthCheck = HealthCheckConfig.of(cluster);
+    OutlierDetectionConfig outlierDetection = OutlierDetectionConfig.of(cluster);
+    HealthStats healthStats = healthCheck == null && outlierDetection == null ? null
+        : new HealthStats(stats, cluster.getName(), healthCheck != null, outlierDetection != null);
     return new ClusterConfig(cluster, protocol, tls, hosts, LoadBalancerFactory.of(cluster),
-        new ClusterStats(stats, cluster.getName()));
+        new ClusterStats(stats, cluster.getName()), healthCheck, outlierDetection, healthStats);
   }
 
   private static UpstreamTls compileTls(TransportSocket socket, Protocol protocol, SecretLookup secrets) throws ConfigException {
@@ -132,5 +146,11 @@ public final class ClusterConfig {
   public List<Host> configuredHosts() { return configuredHosts; }
   public long dnsRefreshMillis() { return dnsRefreshMillis; }
   public ClusterStats stats() { return stats; }
+  /** {@code health_checks[0]}, or null when the cluster has no active health check. */
+  public HealthCheckConfig healthCheck() { return healthCheck; }
+  /** {@code outlier_detection}, or null when it is off. */
+  public OutlierDetectionConfig outlierDetection() { return outlierDetection; }
+  /** health_check / outlier_detection stats; null when the cluster has neither. */
+  public HealthStats healthStats() { return healthStats; }
 
 }

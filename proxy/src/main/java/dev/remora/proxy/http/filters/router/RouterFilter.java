@@ -228,6 +228,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
       return;
     }
     callbacks.streamInfo().setResponseFlags("UF");
+    host.outlier().reportConnectFailure();
     finishUpstream();
     localReply(HttpResponseStatus.SERVICE_UNAVAILABLE,
         "upstream connect error or disconnect/reset before headers. reset reason: " + reason.replace('_', ' '),
@@ -245,6 +246,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
     responseStarted = true;
     callbacks.streamInfo().markUpstreamResponse();
     clusterStats.countResponse(response.status().code());
+    host.outlier().report(response.status().code());
     UpstreamRequests.prepare(response);
     response.headers().set(UPSTREAM_SERVICE_TIME, millis((System.nanoTime() - upstreamStartNanos) / 1_000_000));
     mutations.applyToResponse(response.headers(), callbacks.request(), callbacks.streamInfo());
@@ -296,6 +298,7 @@ final class RouterFilter implements HttpFilter, UpstreamResponseListener, Connec
       return;
     }
     clusterStats.rqTimeout.inc();
+    host.outlier().reportTimeout();
     callbacks.streamInfo().setResponseFlags("UT");
     boolean started = responseStarted;
     abandonUpstream();
