@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One health check of one host, on the health thread: a TCP connect, or an HTTP/1.1 {@code GET} of
@@ -29,6 +31,8 @@ import java.util.function.Consumer;
  * socket still accepts).
  */
 final class HealthProbe {
+  private static final Logger log = LoggerFactory.getLogger(HealthProbe.class);
+
   /** How a check ended; NETWORK covers connect failures, resets and timeouts. */
   enum Result { SUCCESS, FAILURE, NETWORK_FAILURE }
 
@@ -56,7 +60,8 @@ final class HealthProbe {
   }
 
   private void start(EventLoop loop, UpstreamConnector connector) {
-    timeout = loop.schedule(() -> finish(Result.NETWORK_FAILURE), hc.timeoutMillis(), TimeUnit.MILLISECONDS);
+    timeout = loop.schedule(() -> finish(Result.NETWORK_FAILURE, "timeout"), hc.timeoutMillis(),
+        TimeUnit.MILLISECONDS);
     ChannelFuture connect = connector.connect(loop, host, (int) Math.min(Integer.MAX_VALUE, hc.timeoutMillis()),
         new ChannelInitializer<Channel>() {
           @Override
@@ -72,9 +77,9 @@ final class HealthProbe {
     channel = connect.channel();
     connect.addListener(f -> {
       if (!f.isSuccess()) {
-        finish(Result.NETWORK_FAILURE);
+        finish(Result.NETWORK_FAILURE, f.cause());
       } else if (!hc.http()) {
-        finish(Result.SUCCESS);
+        finish(Result.SUCCESS, null);
       } else {
         channel.writeAndFlush(request());
       }
@@ -91,9 +96,12 @@ final class HealthProbe {
     return request;
   }
 
-  private void finish(Result result) {
+  private void finish(Result result, Object why) {
     if (finished) {
       return;
+    }
+    if (result == Result.NETWORK_FAILURE && log.isDebugEnabled()) {
+      log.debug("cluster {}: health check of {} failed: {}", cluster.name(), host.key(), why);
     }
     finished = true;
     timeout.cancel(false);
@@ -107,18 +115,18 @@ final class HealthProbe {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
       if (msg instanceof HttpResponse response) {
-        finish(hc.expected(response.status().code()) ? Result.SUCCESS : Result.FAILURE);
+        finish(hc.expected(response.status().code()) ? Result.SUCCESS : Result.FAILURE, null);
       }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      finish(Result.NETWORK_FAILURE);
+      finish(Result.NETWORK_FAILURE, "connection closed before a response");
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      finish(Result.NETWORK_FAILURE);
+      finish(Result.NETWORK_FAILURE, cause);
     }
   }
 }
