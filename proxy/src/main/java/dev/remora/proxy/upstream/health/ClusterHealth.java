@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  * {@code max_ejection_time}) and returns on the first {@code interval} sweep after that; each sweep
  * that finds a host in service lowers its ejection count by one. No more than
  * {@code max_ejection_percent} of the hosts are ejected at once, but always at least one may be.
+ * With active checks too, a passing check ends an ejection (Envoy's
+ * {@code successful_active_health_check_uneject_host}, default true).
  */
 public final class ClusterHealth {
   private final ClusterConfig cluster;
@@ -233,6 +235,12 @@ public final class ClusterHealth {
         h.numHealthy = 0;
         changed = true;
       }
+      // Envoy's successful_active_health_check_uneject_host (default true): a passing check ends an
+      // outlier ejection.
+      if (h.has(Host.FAILED_OUTLIER_CHECK)) {
+        uneject(h);
+        changed = true;
+      }
     } else {
       stats.failure.inc();
       if (result == HealthProbe.Result.NETWORK_FAILURE) {
@@ -313,6 +321,13 @@ public final class ClusterHealth {
     onChange.run();
   }
 
+  private void uneject(HostHealth h) {
+    h.setFlag(Host.FAILED_OUTLIER_CHECK, false);
+    h.resetCounters();
+    ejected--;
+    stats.ejectionsActive.dec();
+  }
+
   private void sweep() {
     if (closed) {
       return;
@@ -323,10 +338,7 @@ public final class ClusterHealth {
       if (h.has(Host.FAILED_OUTLIER_CHECK)) {
         long ejectedFor = Math.min(od.baseEjectionMillis() * h.ejectionCount, od.maxEjectionMillis());
         if (now - h.ejectedAtNanos >= TimeUnit.MILLISECONDS.toNanos(ejectedFor)) {
-          h.setFlag(Host.FAILED_OUTLIER_CHECK, false);
-          h.resetCounters();
-          ejected--;
-          stats.ejectionsActive.dec();
+          uneject(h);
           changed = true;
         }
       } else if (h.ejectionCount > 0) {

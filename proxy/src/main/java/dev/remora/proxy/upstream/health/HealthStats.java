@@ -14,7 +14,6 @@ public final class HealthStats {
   public final Counter success;
   public final Counter failure;
   public final Counter networkFailure;
-  public final Counter verifyCluster;
   public final Gauge healthy;
   public final Counter ejectionsEnforcedTotal;
   public final Gauge ejectionsActive;
@@ -31,7 +30,6 @@ public final class HealthStats {
     success = hc == null ? null : hc.counter("success");
     failure = hc == null ? null : hc.counter("failure");
     networkFailure = hc == null ? null : hc.counter("network_failure");
-    verifyCluster = hc == null ? null : hc.counter("verify_cluster");
     healthy = hc == null ? null : hc.gauge("healthy");
     Stats.Scope od = outliers ? stats.scope("cluster." + clusterName + ".outlier_detection.") : null;
     ejectionsEnforcedTotal = od == null ? null : od.counter("ejections_enforced_total");
