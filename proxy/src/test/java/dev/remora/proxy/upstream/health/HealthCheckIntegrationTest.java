@@ -135,6 +135,18 @@ class HealthCheckIntegrationTest {
     }
     assertThat(send(proxy, "web", 10)).containsOnly("200 a");
     assertThat(send(proxy, "tcp", 10)).containsOnly("200 t");
+    // the JSON form carries the same flag, as Envoy's HostHealthStatus
+    io.envoyproxy.envoy.admin.v3.Clusters.Builder json = io.envoyproxy.envoy.admin.v3.Clusters.newBuilder();
+    com.google.protobuf.util.JsonFormat.parser().merge(proxy.clustersJson(), json);
+    var web = json.getClusterStatusesList().stream().filter(c -> c.getName().equals("web")).findFirst().orElseThrow();
+    assertThat(web.getHostStatusesList()).anySatisfy(h -> {
+      assertThat(h.getAddress().getSocketAddress().getPortValue()).isEqualTo(dead);
+      assertThat(h.getHealthStatus().getFailedActiveHealthCheck()).isTrue();
+    });
+    assertThat(web.getHostStatusesList()).anySatisfy(h -> {
+      assertThat(h.getAddress().getSocketAddress().getPortValue()).isEqualTo(a.port());
+      assertThat(h.getHealthStatus().getFailedActiveHealthCheck()).isFalse();
+    });
     // the TCP check only connects: t passed several checks without ever seeing an HTTP request for them
     await().atMost(WAIT).until(() -> proxy.counter("cluster.tcp.health_check.success") >= 4);
     assertThat(t.healthChecks.get()).isZero();

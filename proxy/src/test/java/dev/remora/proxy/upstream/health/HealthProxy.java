@@ -75,6 +75,12 @@ final class HealthProxy implements AutoCloseable {
         .build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
+  /** The admin server's {@code /clusters?format=json}. */
+  String clustersJson() throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.getPort()
+        + "/clusters?format=json")).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
   /** The {@code health_flags} line of one host in {@code /clusters}. */
   String flags(String cluster, int port) throws Exception {
     String prefix = cluster + "::127.0.0.1:" + port + "::health_flags::";
