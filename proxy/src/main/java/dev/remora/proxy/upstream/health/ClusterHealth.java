@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * An unexpected HTTP status fails a host at once; network failures (refused connects, resets,
  * timeouts) need {@code unhealthy_threshold} in a row. Each host is checked {@code interval} (plus a
  * random part of {@code interval_jitter}) after its previous check ended; until the cluster has
- * carried its first request, hosts are checked only every {@code no_traffic_interval}.
+ * carried its first request or connection, hosts are checked only every {@code no_traffic_interval}.
  *
  * <p>Outlier detection, as Envoy: workers count consecutive 5xx / gateway failures per host
  * ({@link HostHealth#report}); crossing a threshold posts the ejection decision here. An ejected
@@ -199,7 +199,7 @@ public final class ClusterHealth {
       return;
     }
     long now = System.nanoTime();
-    if (!sawTraffic && cluster.stats().rqTotal.value() > 0) {
+    if (!sawTraffic && (cluster.stats().rqTotal.value() > 0 || cluster.stats().cxTotal.value() > 0)) {
       sawTraffic = true;
     }
     if (!sawTraffic && h.checked
