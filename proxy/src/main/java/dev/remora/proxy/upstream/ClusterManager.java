@@ -103,8 +103,9 @@ public final class ClusterManager {
     }
     entry.setHosts(hosts);
     CompletableFuture<Void> published = publish();
-    entry.warmAfter(published);
-    return published;
+    CompletableFuture<Void> warm = entry.warmAfter(published);
+    // Done once the workers have the hosts; the first health checks do not hold up the caller.
+    return entry.health == null ? warm : published;
   }
 
   /** From the health thread: a host's health flags changed; rebuild the host set and publish it. */
