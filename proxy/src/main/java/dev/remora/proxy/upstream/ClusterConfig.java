@@ -41,10 +41,11 @@ public final class ClusterConfig {
   private final HealthCheckConfig healthCheck;
   private final OutlierDetectionConfig outlierDetection;
   private final HealthStats healthStats;
+  private final UpstreamTls healthCheckTls;
 
   private ClusterConfig(Cluster proto, Protocol protocol, UpstreamTls tls, List<Host> hosts,
       LoadBalancerFactory balancers, ClusterStats stats, HealthCheckConfig healthCheck,
-      OutlierDetectionConfig outlierDetection, HealthStats healthStats) {
+      OutlierDetectionConfig outlierDetection, HealthStats healthStats, UpstreamTls healthCheckTls) {
     this.proto = proto;
     this.name = proto.getName();
     this.type = proto.getType();
@@ -58,6 +59,7 @@ public final class ClusterConfig {
     this.healthCheck = healthCheck;
     this.outlierDetection = outlierDetection;
     this.healthStats = healthStats;
+    this.healthCheckTls = healthCheckTls;
   }
 
   /** Compiles a cluster without access to named secrets. */
@@ -92,8 +94,15 @@ public final class ClusterConfig {
     OutlierDetectionConfig outlierDetection = OutlierDetectionConfig.of(cluster);
     HealthStats healthStats = healthCheck == null && outlierDetection == null ? null
         : new HealthStats(stats, cluster.getName(), healthCheck != null, outlierDetection != null);
+    // Envoy offers no ALPN on health-check connections (HealthCheck.tls_options): an h2 upstream
+    // then falls back to HTTP/1.1, which the check speaks.
+    UpstreamTls healthCheckTls = tls;
+    if (tls != null && healthCheck != null && healthCheck.http()
+        && (protocol == Protocol.HTTP2 || alpnConfigured(cluster.getTransportSocket()))) {
+      healthCheckTls = compileTls(withoutAlpn(cluster.getTransportSocket()), Protocol.HTTP1, secrets);
+    }
     return new ClusterConfig(cluster, protocol, tls, hosts, LoadBalancerFactory.of(cluster),
-        new ClusterStats(stats, cluster.getName()), healthCheck, outlierDetection, healthStats);
+        new ClusterStats(stats, cluster.getName()), healthCheck, outlierDetection, healthStats, healthCheckTls);
   }
 
   private static UpstreamTls compileTls(TransportSocket socket, Protocol protocol, SecretLookup secrets) throws ConfigException {
@@ -108,6 +117,24 @@ public final class ClusterConfig {
       throw new ConfigException(path, e.getMessage());
     } catch (ConfigException e) {
       throw e.under(path);
+    }
+  }
+
+  private static boolean alpnConfigured(TransportSocket socket) throws ConfigException {
+    return tlsOf(socket).getCommonTlsContext().getAlpnProtocolsCount() > 0;
+  }
+
+  private static TransportSocket withoutAlpn(TransportSocket socket) throws ConfigException {
+    UpstreamTlsContext tls = tlsOf(socket);
+    tls = tls.toBuilder().setCommonTlsContext(tls.getCommonTlsContext().toBuilder().clearAlpnProtocols()).build();
+    return socket.toBuilder().setTypedConfig(com.google.protobuf.Any.pack(tls)).build();
+  }
+
+  private static UpstreamTlsContext tlsOf(TransportSocket socket) throws ConfigException {
+    try {
+      return socket.getTypedConfig().unpack(UpstreamTlsContext.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException("transport_socket.typed_config", e.getMessage());
     }
   }
 
@@ -152,5 +179,7 @@ public final class ClusterConfig {
   public OutlierDetectionConfig outlierDetection() { return outlierDetection; }
   /** health_check / outlier_detection stats; null when the cluster has neither. */
   public HealthStats healthStats() { return healthStats; }
+  /** TLS for HTTP health checks: the cluster's, but offering no ALPN (as Envoy); null for plain text. */
+  public UpstreamTls healthCheckTls() { return healthCheckTls; }
 
 }

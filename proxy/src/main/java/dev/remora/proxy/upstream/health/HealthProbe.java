@@ -67,8 +67,8 @@ final class HealthProbe {
           @Override
           protected void initChannel(Channel ch) {
             if (hc.http()) {
-              if (cluster.tls() != null) {
-                ch.pipeline().addLast(cluster.tls().newHandler(ch.alloc(), host.port()));
+              if (cluster.healthCheckTls() != null) {
+                ch.pipeline().addLast(cluster.healthCheckTls().newHandler(ch.alloc(), host.port()));
               }
               ch.pipeline().addLast(new HttpClientCodec(), new ResponseHandler());
             }
