@@ -263,7 +263,7 @@ public final class AdminEndpoints {
             .setType(SimpleMetric.Type.GAUGE).setValue(v)));
         String flags = h.healthFlags();
         hs.setHealthStatus(HostHealthStatus.newBuilder()
-            .setEdsHealthStatus(flags.contains("eds_status_unhealthy") ? HealthStatus.UNHEALTHY : HealthStatus.HEALTHY)
+            .setEdsHealthStatus(flags.contains("failed_eds_health") ? HealthStatus.UNHEALTHY : HealthStatus.HEALTHY)
             .setFailedActiveHealthCheck(flags.contains("failed_active_hc"))
             .setFailedOutlierCheck(flags.contains("failed_outlier_check")));
         cs.addHostStatuses(hs);

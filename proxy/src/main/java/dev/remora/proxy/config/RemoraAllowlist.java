@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.cluster.v3.UpstreamConnectionOptions;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
@@ -12,6 +13,7 @@ import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
@@ -52,6 +54,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.type.v3.Int64Range;
+import io.envoyproxy.envoy.type.v3.Percent;
 
 /**
  * The table of what Remora implements, one line per message type: the proto field names it may set.
@@ -150,7 +154,8 @@ public final class RemoraAllowlist {
             "ring_hash_lb_config", "maglev_lb_config", "least_request_lb_config", "load_assignment",
             "transport_socket", "typed_extension_protocol_options", "http2_protocol_options",
             "dns_lookup_family", "dns_refresh_rate", "respect_dns_ttl", "per_connection_buffer_limit_bytes",
-            "upstream_connection_options", "circuit_breakers")
+            "upstream_connection_options", "circuit_breakers",
+            "health_checks", "outlier_detection", "common_lb_config")
         .allowValues(Cluster.getDescriptor(), "type", "STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS")
         .allowValues(Cluster.getDescriptor(), "lb_policy", "ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "RING_HASH",
             "MAGLEV")
@@ -167,7 +172,19 @@ public final class RemoraAllowlist {
         .allow(CircuitBreakers.Thresholds.getDescriptor(), "priority", "max_connections", "max_pending_requests",
             "max_requests", "max_retries")
         .allowValues(CircuitBreakers.Thresholds.getDescriptor(), "priority", "DEFAULT")
+        .allow(Cluster.CommonLbConfig.getDescriptor(), "healthy_panic_threshold")
+        .allow(Percent.getDescriptor(), "value")
         .allow(UpstreamConnectionOptions.getDescriptor(), "tcp_keepalive")
+
+        // active health checks and outlier detection (consecutive errors only)
+        .allow(HealthCheck.getDescriptor(), "timeout", "interval", "interval_jitter", "unhealthy_threshold",
+            "healthy_threshold", "no_traffic_interval", "http_health_check", "tcp_health_check")
+        .allow(HealthCheck.HttpHealthCheck.getDescriptor(), "path", "host", "expected_statuses")
+        .allow(Int64Range.getDescriptor(), "start", "end")
+        .allow(HealthCheck.TcpHealthCheck.getDescriptor())
+        .allow(OutlierDetection.getDescriptor(), "consecutive_5xx", "consecutive_gateway_failure", "interval",
+            "base_ejection_time", "max_ejection_time", "max_ejection_percent", "enforcing_consecutive_5xx",
+            "enforcing_consecutive_gateway_failure")
         .allow(TcpKeepalive.getDescriptor(), "keepalive_probes", "keepalive_time", "keepalive_interval")
         .allow(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor(),
             "common_http_protocol_options", "explicit_http_config", "use_downstream_protocol_config")

@@ -89,7 +89,7 @@ public final class ServerAdmin implements AdminContext {
     for (ActiveCluster cluster : server.clusters().clusters()) {
       List<HostView> hosts = new ArrayList<>();
       for (Host host : cluster.hosts()) {
-        hosts.add(new HostView(host.socketAddress(), "", Map.of(), Map.of(), host.healthy() ? "healthy" : "/failed_eds_health",
+        hosts.add(new HostView(host.socketAddress(), "", Map.of(), Map.of(), host.healthFlagsText(),
             host.weight(), 0, "", "", ""));
       }
       var limits = cluster.config().circuitBreakers();

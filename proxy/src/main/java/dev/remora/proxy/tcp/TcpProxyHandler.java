@@ -61,9 +61,11 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
           if (!f.isSuccess()) {
             config.connectFail.inc();
             cluster.config().stats().cxConnectFail.inc();
+            host.outlier().reportConnectFailure();  // TCP: consecutive connect failures eject
             downstream.close();
             return;
           }
+          host.outlier().report(200);  // a connect ends a run of failures
           upstream = f.channel();
           cluster.config().stats().cxTotal.inc();
           Object msg;

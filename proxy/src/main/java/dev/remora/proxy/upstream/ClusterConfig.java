@@ -4,6 +4,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.upstream.health.HealthCheckConfig;
+import dev.remora.proxy.upstream.health.HealthStats;
+import dev.remora.proxy.upstream.health.OutlierDetectionConfig;
 import dev.remora.proxy.upstream.lb.LoadBalancerFactory;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -35,10 +38,16 @@ public final class ClusterConfig {
   private final List<Host> configuredHosts;
   private final long dnsRefreshMillis;
   private final ClusterStats stats;
+  private final HealthCheckConfig healthCheck;
+  private final OutlierDetectionConfig outlierDetection;
+  private final HealthStats healthStats;
+  private final UpstreamTls healthCheckTls;
   private final CircuitBreakers circuitBreakers;
 
   private ClusterConfig(Cluster proto, Protocol protocol, UpstreamTls tls, List<Host> hosts,
-      LoadBalancerFactory balancers, ClusterStats stats, CircuitBreakers circuitBreakers) {
+      LoadBalancerFactory balancers, ClusterStats stats, HealthCheckConfig healthCheck,
+      OutlierDetectionConfig outlierDetection, HealthStats healthStats, UpstreamTls healthCheckTls,
+      CircuitBreakers circuitBreakers) {
     this.proto = proto;
     this.name = proto.getName();
     this.type = proto.getType();
@@ -49,6 +58,10 @@ public final class ClusterConfig {
     this.configuredHosts = hosts;
     this.dnsRefreshMillis = proto.hasDnsRefreshRate() ? Durations.toMillis(proto.getDnsRefreshRate()) : 5000;
     this.stats = stats;
+    this.healthCheck = healthCheck;
+    this.outlierDetection = outlierDetection;
+    this.healthStats = healthStats;
+    this.healthCheckTls = healthCheckTls;
     this.circuitBreakers = circuitBreakers;
   }
 
@@ -81,8 +94,20 @@ public final class ClusterConfig {
     Protocol protocol = protocolOf(cluster);
     UpstreamTls tls = cluster.hasTransportSocket() ? compileTls(cluster.getTransportSocket(), protocol, secrets) : null;
     CircuitBreakers breakers = CircuitBreakers.compile(cluster, stats);
+    HealthCheckConfig healthCheck = HealthCheckConfig.of(cluster);
+    OutlierDetectionConfig outlierDetection = OutlierDetectionConfig.of(cluster);
+    HealthStats healthStats = healthCheck == null && outlierDetection == null ? null
+        : new HealthStats(stats, cluster.getName(), healthCheck != null, outlierDetection != null);
+    // Envoy offers no ALPN on health-check connections (HealthCheck.tls_options): an h2 upstream
+    // then falls back to HTTP/1.1, which the check speaks.
+    UpstreamTls healthCheckTls = tls;
+    if (tls != null && healthCheck != null && healthCheck.http()
+        && (protocol == Protocol.HTTP2 || alpnConfigured(cluster.getTransportSocket()))) {
+      healthCheckTls = compileTls(withoutAlpn(cluster.getTransportSocket()), Protocol.HTTP1, secrets);
+    }
     return new ClusterConfig(cluster, protocol, tls, hosts, LoadBalancerFactory.of(cluster),
-        new ClusterStats(stats, cluster.getName()), breakers);
+        new ClusterStats(stats, cluster.getName()), healthCheck, outlierDetection, healthStats, healthCheckTls,
+        breakers);
   }
 
   private static UpstreamTls compileTls(TransportSocket socket, Protocol protocol, SecretLookup secrets) throws ConfigException {
@@ -97,6 +122,24 @@ public final class ClusterConfig {
       throw new ConfigException(path, e.getMessage());
     } catch (ConfigException e) {
       throw e.under(path);
+    }
+  }
+
+  private static boolean alpnConfigured(TransportSocket socket) throws ConfigException {
+    return tlsOf(socket).getCommonTlsContext().getAlpnProtocolsCount() > 0;
+  }
+
+  private static TransportSocket withoutAlpn(TransportSocket socket) throws ConfigException {
+    UpstreamTlsContext tls = tlsOf(socket);
+    tls = tls.toBuilder().setCommonTlsContext(tls.getCommonTlsContext().toBuilder().clearAlpnProtocols()).build();
+    return socket.toBuilder().setTypedConfig(com.google.protobuf.Any.pack(tls)).build();
+  }
+
+  private static UpstreamTlsContext tlsOf(TransportSocket socket) throws ConfigException {
+    try {
+      return socket.getTypedConfig().unpack(UpstreamTlsContext.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException("transport_socket.typed_config", e.getMessage());
     }
   }
 
@@ -137,5 +180,13 @@ public final class ClusterConfig {
   public ClusterStats stats() { return stats; }
   /** This cluster object's circuit breakers: counts shared by every worker. */
   public CircuitBreakers circuitBreakers() { return circuitBreakers; }
+  /** {@code health_checks[0]}, or null when the cluster has no active health check. */
+  public HealthCheckConfig healthCheck() { return healthCheck; }
+  /** {@code outlier_detection}, or null when it is off. */
+  public OutlierDetectionConfig outlierDetection() { return outlierDetection; }
+  /** health_check / outlier_detection stats; null when the cluster has neither. */
+  public HealthStats healthStats() { return healthStats; }
+  /** TLS for HTTP health checks: the cluster's, but offering no ALPN (as Envoy); null for plain text. */
+  public UpstreamTls healthCheckTls() { return healthCheckTls; }
 
 }

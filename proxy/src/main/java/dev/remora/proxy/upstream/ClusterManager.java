@@ -2,6 +2,8 @@ package dev.remora.proxy.upstream;
 
 import dev.remora.proxy.server.Workers;
 import dev.remora.proxy.slot.Slot;
+import dev.remora.proxy.upstream.health.ClusterHealth;
+import dev.remora.proxy.upstream.health.HealthThread;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -22,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * (static, resolved by DNS, or pushed by EDS), prepares them for load balancing and publishes the
  * whole set to the workers through a {@link Slot}. Workers reach their own pools through
  * {@link #forCurrentWorker()}.
+ *
+ * <p>Clusters with active health checks or outlier detection get a {@link ClusterHealth} on the
+ * shared {@link HealthThread}; it adds its flags to the discovered hosts and asks for a republish
+ * when a host's health changes. Such a cluster is warm only after every host had its first check.
  */
 public final class ClusterManager {
   private static final Logger log = LoggerFactory.getLogger(ClusterManager.class);
@@ -30,6 +36,7 @@ public final class ClusterManager {
   private final UpstreamConnector connector;
   private final Map<String, Entry> clusters = new LinkedHashMap<>();
   private final ScheduledExecutorService dns;
+  private final HealthThread healthThread;
   private final FastThreadLocal<WorkerClusters> perWorker = new FastThreadLocal<>() {
     @Override
     protected WorkerClusters initialValue() {
@@ -40,6 +47,7 @@ public final class ClusterManager {
   public ClusterManager(Workers workers) {
     this.slot = new Slot<>(workers.loops(), ClusterSet.EMPTY);
     this.connector = new UpstreamConnector(workers.transport());
+    this.healthThread = new HealthThread(workers.transport());
     this.dns = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "remora-dns");
       t.setDaemon(true);
@@ -62,23 +70,24 @@ public final class ClusterManager {
       old.cancel();
     }
     Entry entry = new Entry(config);
+    entry.health = ClusterHealth.create(config, healthThread, connector, () -> healthChanged(entry));
     clusters.put(config.name(), entry);
     switch (config.type()) {
       case STATIC -> {
         entry.setHosts(config.configuredHosts());
-        publish().thenRun(() -> entry.warmed.complete(null));
+        entry.warmAfter(publish());
       }
       case EDS -> {
         if (old != null && old.config.type() == config.type()) {
-          entry.setHosts(old.hosts);  // keep the endpoints EDS gave until it says otherwise
-          publish().thenRun(() -> entry.warmed.complete(null));
+          entry.setHosts(old.baseHosts);  // keep the endpoints EDS gave until it says otherwise
+          entry.warmAfter(publish());
         } else {
           entry.setHosts(List.of());
           publish();
         }
       }
       default -> {
-        entry.setHosts(old != null ? old.hosts : List.of());
+        entry.setHosts(old != null ? old.baseHosts : List.of());
         publish();
         entry.resolveTask = dns.scheduleWithFixedDelay(() -> resolve(entry), 0, config.dnsRefreshMillis(), TimeUnit.MILLISECONDS);
       }
@@ -93,7 +102,18 @@ public final class ClusterManager {
       return CompletableFuture.completedFuture(null);
     }
     entry.setHosts(hosts);
-    return publish().thenRun(() -> entry.warmed.complete(null));
+    CompletableFuture<Void> published = publish();
+    CompletableFuture<Void> warm = entry.warmAfter(published);
+    // Done once the workers have the hosts; the first health checks do not hold up the caller.
+    return entry.health == null ? warm : published;
+  }
+
+  /** From the health thread: a host's health flags changed; rebuild the host set and publish it. */
+  private synchronized void healthChanged(Entry entry) {
+    if (clusters.get(entry.config.name()) == entry) {
+      entry.applyHealth();
+      publish();
+    }
   }
 
   public synchronized void remove(String clusterName) {
@@ -129,12 +149,12 @@ public final class ClusterManager {
       return;
     }
     synchronized (this) {
-      if (clusters.get(entry.config.name()) != entry || resolved.equals(entry.hosts)) {
-        entry.warmed.complete(null);
+      if (clusters.get(entry.config.name()) != entry || resolved.equals(entry.baseHosts)) {
+        entry.warmAfter(CompletableFuture.completedFuture(null));
         return;
       }
       entry.setHosts(resolved);
-      publish().thenRun(() -> entry.warmed.complete(null));
+      entry.warmAfter(publish());
     }
   }
 
@@ -164,30 +184,49 @@ public final class ClusterManager {
 
   public void shutdown() {
     dns.shutdownNow();
+    healthThread.shutdown();
   }
 
   private static final class Entry {
     final ClusterConfig config;
     final CompletableFuture<Void> warmed = new CompletableFuture<>();
-    List<Host> hosts = List.of();
+    /** The hosts as discovered (static, DNS, EDS), before health checks and outlier detection. */
+    List<Host> baseHosts = List.of();
     ActiveCluster active;
     ScheduledFuture<?> resolveTask;
+    ClusterHealth health;
 
     Entry(ClusterConfig config) {
       this.config = config;
     }
 
     void setHosts(List<Host> hosts) {
-      this.hosts = List.copyOf(hosts);
-      this.active = new ActiveCluster(config, this.hosts, config.balancers().prepare(this.hosts));
-      config.stats().membershipTotal.set(this.hosts.size());
-      config.stats().membershipHealthy.set(this.hosts.stream().filter(Host::healthy).count());
+      this.baseHosts = List.copyOf(hosts);
+      applyHealth();
       config.stats().membershipChange.inc();
+    }
+
+    /** Rebuilds the balancing set from the discovered hosts and their current health. */
+    void applyHealth() {
+      List<Host> hosts = health == null ? baseHosts : List.copyOf(health.apply(baseHosts));
+      this.active = new ActiveCluster(config, hosts, config.balancers().prepare(hosts));
+      config.stats().membershipTotal.set(hosts.size());
+      config.stats().membershipHealthy.set(hosts.stream().filter(Host::healthy).count());
+    }
+
+    /** Completes {@link #warmed} once {@code published} is done and every host had its first check. */
+    CompletableFuture<Void> warmAfter(CompletableFuture<Void> published) {
+      CompletableFuture<Void> ready = health == null ? published
+          : published.thenCompose(v -> health.whenChecked());
+      return ready.thenRun(() -> warmed.complete(null));
     }
 
     void cancel() {
       if (resolveTask != null) {
         resolveTask.cancel(false);
+      }
+      if (health != null) {
+        health.close();
       }
     }
   }

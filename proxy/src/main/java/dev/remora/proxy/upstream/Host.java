@@ -2,6 +2,7 @@ package dev.remora.proxy.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.remora.proxy.upstream.health.HostHealth;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,14 +17,20 @@ import java.net.UnknownHostException;
  * cluster can skip rebuilding on an unchanged update. {@link #hostname} is not part of equality (it
  * only names the endpoint, e.g. for SNI or logs). Pools and per-host counters should be keyed by
  * {@link #key()}, which stays the same when only weight or health change.
+ *
+ * <p>Health is a set of Envoy's flags ({@link #FAILED_EDS_HEALTH}, {@link #FAILED_ACTIVE_HC},
+ * {@link #FAILED_OUTLIER_CHECK}); a host is healthy when none is set. {@link #outlier()} is the
+ * host's live health record (shared by every copy of the host across health transitions), where
+ * workers report upstream results for outlier detection.
  */
 public final class Host {
   private final String address;
   private final int port;
   private final int weight;
   private final String hostname;
-  private final boolean healthy;
+  private final int healthFlags;
   private final int priority;
+  private final HostHealth outlier;
   private final String key;
   private final InetSocketAddress socketAddress;
   private final int hash;
@@ -37,6 +44,18 @@ public final class Host {
    * @param priority the locality priority, 0 is the highest
    */
   public Host(String address, int port, int weight, String hostname, boolean healthy, int priority) {
+    this(address, port, weight, hostname, healthy ? 0 : FAILED_EDS_HEALTH, priority, HostHealth.UNMONITORED);
+  }
+
+  /** EDS said UNHEALTHY, DRAINING or TIMEOUT. */
+  public static final int FAILED_EDS_HEALTH = 1;
+  /** Active health checking has not (yet) passed. */
+  public static final int FAILED_ACTIVE_HC = 2;
+  /** Ejected by outlier detection. */
+  public static final int FAILED_OUTLIER_CHECK = 4;
+
+  private Host(String address, int port, int weight, String hostname, int healthFlags, int priority,
+      HostHealth outlier) {
     requireNonNull(address, "address");
     requireNonNull(hostname, "hostname");
     if (address.isEmpty()) {
@@ -55,8 +74,9 @@ public final class Host {
     this.port = port;
     this.weight = weight;
     this.hostname = hostname;
-    this.healthy = healthy;
+    this.healthFlags = healthFlags;
     this.priority = priority;
+    this.outlier = requireNonNull(outlier, "outlier");
     byte[] ip = NetUtil.createByteArrayFromIpAddressString(address);
     // Envoy's address string, which RING_HASH and MAGLEV hash: "10.0.0.1:80", "[::1]:80".
     this.key = (ip != null && ip.length == 16 ? "[" + address + "]" : address) + ":" + port;
@@ -64,7 +84,7 @@ public final class Host {
     int h = address.hashCode();
     h = 31 * h + port;
     h = 31 * h + weight;
-    h = 31 * h + (healthy ? 1 : 0);
+    h = 31 * h + healthFlags;
     this.hash = 31 * h + priority;
   }
 
@@ -99,7 +119,41 @@ public final class Host {
   }
 
   public boolean healthy() {
-    return healthy;
+    return healthFlags == 0;
+  }
+
+  /** Envoy's health flags as a bit set; 0 when healthy. */
+  public int healthFlags() {
+    return healthFlags;
+  }
+
+  /**
+   * Envoy's {@code /clusters} spelling of the flags: {@code healthy}, or e.g.
+   * {@code /failed_active_hc/failed_outlier_check}.
+   */
+  public String healthFlagsText() {
+    if (healthFlags == 0) {
+      return "healthy";
+    }
+    StringBuilder out = new StringBuilder();
+    if ((healthFlags & FAILED_ACTIVE_HC) != 0) {
+      out.append("/failed_active_hc");
+    }
+    if ((healthFlags & FAILED_OUTLIER_CHECK) != 0) {
+      out.append("/failed_outlier_check");
+    }
+    if ((healthFlags & FAILED_EDS_HEALTH) != 0) {
+      out.append("/failed_eds_health");
+    }
+    return out.toString();
+  }
+
+  /**
+   * Where workers report this host's upstream results (a no-op unless the cluster has outlier
+   * detection): {@code host.outlier().report(status)}.
+   */
+  public HostHealth outlier() {
+    return outlier;
   }
 
   public int priority() {
@@ -118,7 +172,18 @@ public final class Host {
 
   /** The same endpoint with another health (health checks, outlier detection). */
   public Host withHealthy(boolean healthy) {
-    return healthy == this.healthy ? this : new Host(address, port, weight, hostname, healthy, priority);
+    return healthy == healthy() ? this
+        : new Host(address, port, weight, hostname, healthy ? 0 : FAILED_EDS_HEALTH, priority, outlier);
+  }
+
+  /**
+   * The same endpoint with extra health flags (active checks, outlier detection) on top of its own
+   * and its live health record.
+   */
+  public Host withHealth(int extraFlags, HostHealth outlier) {
+    int flags = healthFlags | extraFlags;
+    return flags == healthFlags && outlier == this.outlier
+        ? this : new Host(address, port, weight, hostname, flags, priority, outlier);
   }
 
   /**
@@ -126,7 +191,7 @@ public final class Host {
    * unless one was configured.
    */
   public Host withResolvedAddress(String ip) {
-    return new Host(ip, port, weight, hostname.isEmpty() ? address : hostname, healthy, priority);
+    return new Host(ip, port, weight, hostname.isEmpty() ? address : hostname, healthFlags, priority, outlier);
   }
 
   @Override
@@ -141,7 +206,7 @@ public final class Host {
     return hash == other.hash
         && port == other.port
         && weight == other.weight
-        && healthy == other.healthy
+        && healthFlags == other.healthFlags
         && priority == other.priority
         && address.equals(other.address);
   }
@@ -153,7 +218,7 @@ public final class Host {
 
   @Override
   public String toString() {
-    return key + (weight != 1 ? " weight=" + weight : "") + (healthy ? "" : " unhealthy")
+    return key + (weight != 1 ? " weight=" + weight : "") + (healthFlags == 0 ? "" : " " + healthFlagsText())
         + (priority != 0 ? " priority=" + priority : "")
         + (hostname.isEmpty() ? "" : " hostname=" + hostname);
   }

@@ -116,8 +116,8 @@ class BootstrapLoaderTest {
         Arguments.of("hcm-tracing.yaml",
             "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.tracing",
             "not supported by Remora (%s:12:11)"),
-        Arguments.of("health-checks.yaml", "static_resources.clusters[1].health_checks",
-            "not supported by Remora (%s:7:5)"),
+        Arguments.of("health-checks.yaml", "static_resources.clusters[1].health_checks[0].grpc_health_check",
+            "not supported by Remora (%s:12:7)"),
         Arguments.of("tls-1_0.yaml",
             "static_resources.clusters[0].transport_socket.typed_config.common_tls_context.tls_params"
                 + ".tls_minimum_protocol_version",

@@ -37,10 +37,10 @@ class MainProcessTest {
   void validateModeRefusesUnsupportedFieldsByPath(@TempDir Path dir) throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, Files.readString(EXAMPLE).replace("    lb_policy: ROUND_ROBIN\n",
-        "    lb_policy: ROUND_ROBIN\n    outlier_detection: {consecutive_5xx: 3}\n"));
+        "    lb_policy: ROUND_ROBIN\n    outlier_detection: {success_rate_minimum_hosts: 3}\n"));
     try (ProxyProcess proxy = ProxyProcess.start("--mode", "validate", "-c", bad.toString())) {
       assertThat(proxy.waitFor(60)).isEqualTo(1);
-      assertThat(proxy.output()).contains("static_resources.clusters[0].outlier_detection: not supported by Remora");
+      assertThat(proxy.output()).contains("static_resources.clusters[0].outlier_detection.success_rate_minimum_hosts: not supported by Remora");
     }
   }
 

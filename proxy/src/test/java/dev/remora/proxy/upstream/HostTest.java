@@ -22,6 +22,22 @@ class HostTest {
   }
 
   @Test
+  void healthFlagsAddUpAndReadAsEnvoysClustersOutput() {
+    Host h = Host.of("10.1.2.3", 80);
+    assertThat(h.healthFlagsText()).isEqualTo("healthy");
+    Host checked = h.withHealth(Host.FAILED_ACTIVE_HC, dev.remora.proxy.upstream.health.HostHealth.UNMONITORED);
+    assertThat(checked.healthy()).isFalse();
+    assertThat(checked.healthFlagsText()).isEqualTo("/failed_active_hc");
+    assertThat(checked).isNotEqualTo(h);
+    assertThat(checked.key()).isEqualTo(h.key());  // pools survive health changes
+    Host all = h.withHealthy(false).withHealth(Host.FAILED_ACTIVE_HC | Host.FAILED_OUTLIER_CHECK,
+        dev.remora.proxy.upstream.health.HostHealth.UNMONITORED);
+    assertThat(all.healthFlagsText()).isEqualTo("/failed_active_hc/failed_outlier_check/failed_eds_health");
+    assertThat(all.withHealthy(true).healthy()).isTrue();
+    assertThat(h.withHealth(0, h.outlier())).isSameAs(h);
+  }
+
+  @Test
   void ipv6KeyIsBracketedLikeEnvoysAddressString() {
     Host h = Host.of("::1", 443);
     assertThat(h.key()).isEqualTo("[::1]:443");

@@ -15,7 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>the lowest priority number that has at least one healthy host; within it the healthy hosts,
  *       unless fewer than {@code common_lb_config.healthy_panic_threshold} percent (default 50) of
  *       its hosts are healthy: then, as Envoy's panic mode, all of that priority's hosts;
- *   <li>when no host is healthy: panic over all hosts of the lowest priority number present.
+ *   <li>when no host is healthy: panic over all hosts of the lowest priority number present, unless
+ *       the threshold is 0 (Envoy: panic mode off), when there is no target at all.
  * </ul>
  * Simplification against Envoy: there is no partial spill-over of load to the next priority
  * (Envoy's overprovisioning factor); a priority serves all traffic as long as it has a healthy host.
@@ -38,8 +39,7 @@ public abstract class PreparedHostSet {
         chosen = h.priority();
       }
     }
-    boolean panic = chosen < 0;
-    int level = panic ? lowest : chosen;
+    int level = chosen < 0 ? lowest : chosen;
     List<Host> all = new ArrayList<>();
     List<Host> healthy = new ArrayList<>();
     for (Host h : this.hosts) {
@@ -50,9 +50,9 @@ public abstract class PreparedHostSet {
         }
       }
     }
-    if (!panic && 100.0 * healthy.size() / all.size() < panicThresholdPercent) {
-      panic = true;
-    }
+    // With no healthy host this is 0 < threshold: panic unless the threshold is 0, which in Envoy
+    // turns panic mode off (then there is nothing to pick).
+    boolean panic = !all.isEmpty() && 100.0 * healthy.size() / all.size() < panicThresholdPercent;
     this.priority = level;
     this.panic = panic;
     this.targets = List.copyOf(panic ? all : healthy);

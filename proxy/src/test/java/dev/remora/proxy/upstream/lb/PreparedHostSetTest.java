@@ -92,6 +92,20 @@ class PreparedHostSetTest {
   }
 
   @Test
+  void panicThresholdZeroTurnsPanicOffSoNoHealthyHostMeansNoTarget() throws ConfigException {
+    List<Host> hosts = List.of(host(1, 0, false), host(2, 0, false));
+    for (LbPolicy policy : POLICIES) {
+      PreparedHostSet set = LoadBalancerFactory.of(Cluster.newBuilder().setLbPolicy(policy)
+          .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+              .setHealthyPanicThreshold(io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(0)))
+          .build()).prepare(hosts);
+      assertThat(set.panic()).as(policy.name()).isFalse();
+      assertThat(set.targets()).as(policy.name()).isEmpty();
+      assertThat(set.newWorkerBalancer(1).chooseHost(LbContext.NONE)).as(policy.name()).isNull();
+    }
+  }
+
+  @Test
   void keepsAllHostsForInspection() throws ConfigException {
     List<Host> hosts = List.of(host(1, 0, false), host(2, 1, true));
     assertThat(prepare(LbPolicy.RANDOM, hosts).hosts()).isEqualTo(hosts);

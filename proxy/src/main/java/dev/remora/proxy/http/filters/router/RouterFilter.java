@@ -322,6 +322,9 @@ final class RouterFilter implements HttpFilter {
       return;
     }
     clusterStats.rqTimeout.inc();
+    if (attempt != null) {
+      attempt.host.outlier().reportTimeout();
+    }
     callbacks.streamInfo().setResponseFlags("UT");
     boolean started = responseStarted;
     abandonUpstream();
@@ -484,7 +487,10 @@ final class RouterFilter implements HttpFilter {
       end(false);
       if (ConnectionPool.OVERFLOW.equals(reason)) {
         overflowReply();
-      } else if (!retryIfAllowed(retry != null && retry.wouldRetryReset(reason))) {
+        return;
+      }
+      host.outlier().reportConnectFailure();
+      if (!retryIfAllowed(retry != null && retry.wouldRetryReset(reason))) {
         resetReply("UF", reason);
       }
     }
@@ -495,6 +501,7 @@ final class RouterFilter implements HttpFilter {
         return;
       }
       clusterStats.countResponse(response.status().code());
+      host.outlier().report(response.status().code());
       if (retry != null && retryIfAllowed(retry.wouldRetry(response))) {
         end(!endStream);  // this response is dropped: nothing of it went downstream
         return;
@@ -556,6 +563,7 @@ final class RouterFilter implements HttpFilter {
         return;
       }
       clusterStats.rqPerTryTimeout.inc();
+      host.outlier().reportTimeout();
       end(true);
       if (!retryIfAllowed(retry.wouldRetryReset(RetryState.PER_TRY_TIMEOUT))) {
         callbacks.streamInfo().setResponseFlags("UT");

@@ -1,0 +1,129 @@
+package dev.remora.proxy.upstream.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.ExternalTools;
+import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.tls.TestPki;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An HTTP health check of an HTTP/2-over-TLS cluster: as in Envoy the check offers no ALPN, so an
+ * upstream that speaks h2 by ALPN (and HTTP/1.1 otherwise) answers the HTTP/1.1 check. The upstream
+ * is a second listener of the same proxy with a TLS filter chain (ALPN h2, http/1.1).
+ */
+class TlsHealthCheckTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void httpCheckOfAnH2TlsClusterOffersNoAlpnAndPasses() throws Exception {
+    TestPki.Issued ca = TestPki.ca("Remora Test CA");
+    TestPki.Issued leaf = TestPki.leaf("backend.test", ca, TestPki.ec());
+    Path caFile = Files.writeString(dir.resolve("ca.pem"), ca.certPem());
+    Path cert = Files.writeString(dir.resolve("leaf.pem"), leaf.certPem());
+    Path key = Files.writeString(dir.resolve("leaf.key"), leaf.keyPem());
+    int tlsPort = ExternalTools.freePort();
+    Server server = Server.start(TestBootstraps.parse("""
+        static_resources:
+          listeners:
+          - name: tls_upstream
+            address: {socket_address: {address: 127.0.0.1, port_value: %d}}
+            filter_chains:
+            - transport_socket:
+                name: envoy.transport_sockets.tls
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                  common_tls_context:
+                    alpn_protocols: [h2, http/1.1]
+                    tls_certificates: [{certificate_chain: {filename: "%s"}, private_key: {filename: "%s"}}]
+              filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: tls_upstream
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        direct_response: {status: 200, body: {inline_string: "from tls upstream"}}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          - name: front
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: front
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        route: {cluster: h2_tls}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          clusters:
+          - name: h2_tls
+            type: STATIC
+            connect_timeout: 2s
+            typed_extension_protocol_options:
+              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                explicit_http_config: {http2_protocol_options: {}}
+            transport_socket:
+              name: envoy.transport_sockets.tls
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                sni: backend.test
+                common_tls_context:
+                  alpn_protocols: [h2]
+                  validation_context: {trusted_ca: {filename: "%s"}}
+            health_checks:
+            - timeout: 5s
+              interval: 0.05s
+              no_traffic_interval: 0.05s
+              unhealthy_threshold: 1
+              healthy_threshold: 1
+              http_health_check: {path: /healthz}
+            load_assignment:
+              cluster_name: h2_tls
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+        """.formatted(tlsPort, cert, key, caFile, tlsPort)), 1);
+    try {
+      // the upstream listener starts after the cluster's first (refused) check; later checks pass
+      await().atMost(Duration.ofSeconds(15)).until(() -> server.clusters().clusters().stream()
+          .filter(c -> c.config().name().equals("h2_tls")).allMatch(c -> c.hosts().get(0).healthy()));
+      assertThat(server.stats().findCounter("cluster.h2_tls.health_check.success").value()).isPositive();
+      assertThat(server.stats().findCounter("http.tls_upstream.downstream_cx_http1_total").value()).isPositive();
+      // data connections still negotiate h2
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+          "http://127.0.0.1:" + server.listenerAddress("front").getPort() + "/x")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("from tls upstream");
+      assertThat(server.stats().findCounter("http.tls_upstream.downstream_cx_http2_total").value()).isPositive();
+    } finally {
+      server.close();
+    }
+  }
+}
