@@ -58,7 +58,7 @@ final class HealthProxy implements AutoCloseable {
         %s""".formatted(routes.toString().stripTrailing(), clustersYaml.indent(2).stripTrailing()));
     server = Server.start(bootstrap, 2);
     admin = server.startAdmin(new InetSocketAddress("127.0.0.1", 0), new ServerAdmin(server, bootstrap,
-        CommandLineOptions.getDefaultInstance(), JsonFormat.TypeRegistry.getEmptyTypeRegistry(), () -> { }));
+        CommandLineOptions.getDefaultInstance(), JsonFormat.TypeRegistry::getEmptyTypeRegistry, () -> { }));
   }
 
   /** GET {@code /<cluster>/x} through the proxy: "status body". */
