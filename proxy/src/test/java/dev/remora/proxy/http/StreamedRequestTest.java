@@ -141,6 +141,21 @@ class StreamedRequestTest {
    * Were anything held in the proxy until the request ends, neither side would ever go on.
    */
   private void assertUpstreamAnswersMidUpload(String path, boolean firstPart) throws Exception {
+    // a request first, so the upload goes on a pooled connection that has nothing else to read: a write
+    // left unflushed there is not sent by the flush that follows a read, as on a fresh connection
+    upstream.script = (in, out) -> {
+      if (upstream.heads.get(upstream.heads.size() - 1).contains("transfer-encoding: chunked")) {
+        readChunk(in);  // a GET that came over HTTP/2 has an empty body (HEADERS, then an empty DATA)
+        readLine(in);
+      }
+      out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nwarm".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    };
+    try (Socket client = connect()) {
+      client.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1)).endsWith("warm");
+    }
     upstream.script = (in, out) -> {
       String first = firstPart ? readChunk(in) : "";
       out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk("got [" + first + "]"))
@@ -173,8 +188,8 @@ class StreamedRequestTest {
       }
       assertThat(body.toString()).isEqualTo((firstPart ? "got [hello]" : "got []") + " then [world]");
     }
-    assertThat(upstream.heads).hasSize(1);
-    assertThat(upstream.heads.get(0)).startsWith("POST " + path + " HTTP/1.1\r\n");
+    assertThat(upstream.heads).hasSize(2);
+    assertThat(upstream.heads.get(1)).startsWith("POST " + path + " HTTP/1.1\r\n");
   }
 
   // ---- Expect: 100-continue ----
