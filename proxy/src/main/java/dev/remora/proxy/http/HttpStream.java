@@ -118,6 +118,7 @@ public final class HttpStream {
     headers.remove(HttpHeaderNames.EXPECT);
     // an HTTP/1.0 client must not get a 1xx (RFC 9110 15.2); a request already complete needs none
     if (!endStream && (conn.http2() || request.protocolVersion() != HttpVersion.HTTP_1_0)) {
+      config.stats().countResponse(HttpResponseStatus.CONTINUE.code());  // downstream_rq_1xx, as Envoy counts it
       out.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
           Unpooled.EMPTY_BUFFER), out.voidPromise());
     }
