@@ -101,7 +101,27 @@ public final class HttpStream {
     this.info = new StreamInfo(protocol, conn.localAddress(), clientAddress(headers), conn.remoteAddress(),
         conn.requestedServerName(), conn.sslSession());
     prepareRequestHeaders(headers);
+    if (headers.contains(HttpHeaderNames.EXPECT)) {
+      answerExpectContinue(headers, endStream);
+    }
     decoding.onHeaders(endStream);
+  }
+
+  /**
+   * As Envoy with proxy_100_continue false: the proxy itself tells the client to send its body, and
+   * the upstream never sees the expectation (an upstream 100 is dropped by the pools).
+   */
+  private void answerExpectContinue(HttpHeaders headers, boolean endStream) {
+    if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(headers.get(HttpHeaderNames.EXPECT))) {
+      return;
+    }
+    headers.remove(HttpHeaderNames.EXPECT);
+    // an HTTP/1.0 client must not get a 1xx (RFC 9110 15.2); a request already complete needs none
+    if (!endStream && (conn.http2() || request.protocolVersion() != HttpVersion.HTTP_1_0)) {
+      config.stats().countResponse(HttpResponseStatus.CONTINUE.code());  // downstream_rq_1xx, as Envoy counts it
+      out.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+          Unpooled.EMPTY_BUFFER), out.voidPromise());
+    }
   }
 
   void onRequestData(ByteBuf data, boolean endStream) {

@@ -9,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -193,10 +194,13 @@ public final class Http1Pool implements ConnectionPool {
     boolean counted;
     /** Request headers waiting for the next part of the request, to be written with it. */
     HttpRequest heldRequest;
+    /** A 1xx response was dropped: its empty end is dropped too. */
+    boolean informational;
 
     void start(UpstreamResponseListener listener) {
       this.listener = listener;
       this.heldRequest = null;
+      this.informational = false;
       this.requestDone = false;
       this.responseDone = false;
       this.keepAlive = true;
@@ -219,8 +223,12 @@ public final class Http1Pool implements ConnectionPool {
           keepAlive = false;  // a CONNECT tunnel is not an HTTP connection any more
         }
         if (!(part instanceof LastHttpContent)) {
-          // nothing is flushed before the end of the request: encode the headers with the part that follows
+          // encode the headers with the part that follows (a bodiless GET's end comes at once: one write)
           heldRequest = request;
+          if (hasBody(request)) {
+            // a body may be slow to come: the headers go out once this read of the client is handled
+            loop.execute(flushHeld);
+          }
           return;
         }
       }
@@ -240,8 +248,24 @@ public final class Http1Pool implements ConnectionPool {
         channel.writeAndFlush(part, channel.voidPromise());
         maybeRecycle();
       } else {
-        channel.write(part, channel.voidPromise());
+        // a streamed body goes on as it comes: the upstream may answer before the rest is sent
+        channel.writeAndFlush(part, channel.voidPromise());
       }
+    }
+
+    /** Writes request headers still waiting for a body part that did not come with them. */
+    private final Runnable flushHeld = () -> {
+      HttpRequest held = heldRequest;
+      if (held != null && channel.isActive()) {
+        heldRequest = null;
+        channel.writeAndFlush(held, channel.voidPromise());
+      }
+    };
+
+    /** The router marks every request with a body by content-length or chunked (see UpstreamRequests). */
+    private boolean hasBody(HttpRequest request) {
+      HttpHeaders headers = request.headers();
+      return headers.contains(HttpHeaderNames.TRANSFER_ENCODING) || headers.contains(HttpHeaderNames.CONTENT_LENGTH);
     }
 
     @Override
@@ -275,9 +299,17 @@ public final class Http1Pool implements ConnectionPool {
           keepAlive = false;
         }
         if (response.status().code() >= 100 && response.status().code() < 200 && response.status().code() != 101) {
-          return; // 1xx informational: not relayed (Envoy drops 100-continue unless proxy_100_continue)
+          // 1xx informational: not relayed (Envoy drops 100-continue unless proxy_100_continue), nor the
+          // empty end the decoder gives it: the final response follows
+          informational = true;
+          return;
         }
         l.onResponseHeaders(response, false);
+      }
+      if (informational && msg instanceof LastHttpContent) {
+        informational = false;
+        ReferenceCountUtil.release(msg);
+        return;
       }
       if (msg instanceof HttpContent content) {
         if (msg instanceof LastHttpContent) {

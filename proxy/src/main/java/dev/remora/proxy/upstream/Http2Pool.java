@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Error;
@@ -221,12 +222,19 @@ public final class Http2Pool implements ConnectionPool {
 
     @Override
     public void write(HttpObject part) {
-      if (part instanceof LastHttpContent) {
-        channel.writeAndFlush(part, channel.voidPromise());
-      } else {
+      if (part instanceof HttpRequest && !(part instanceof LastHttpContent)) {
+        // HEADERS go with the first DATA when it comes in the same read; a body (or a gRPC stream's first
+        // message) may be slow to come: the flush after this read of the client sends them anyway
         channel.write(part, channel.voidPromise());
+        channel.eventLoop().execute(flush);
+      } else {
+        // every DATA frame goes on as it comes: the upstream may answer before the rest is sent
+        channel.writeAndFlush(part, channel.voidPromise());
       }
     }
+
+    /** Flushes anything still written but not sent (nothing, and no syscall, when the body followed). */
+    private final Runnable flush = () -> channel.flush();
 
     @Override
     public void reset() {

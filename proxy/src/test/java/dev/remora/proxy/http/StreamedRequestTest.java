@@ -1,0 +1,490 @@
+package dev.remora.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.ExternalTools;
+import dev.remora.proxy.testing.TestBootstraps;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Request bodies that come slowly: each part reaches the upstream as it arrives (HTTP/1.1 and HTTP/2
+ * upstreams), so an upstream that answers before the whole body is in can do so; and
+ * {@code Expect: 100-continue}, which the proxy answers itself (Envoy's default,
+ * proxy_100_continue false) without passing it on. Real sockets throughout: a raw client, the proxy,
+ * and a raw upstream scripted per test. Paths under {@code /via-h2} go through the proxy's own
+ * HTTP/2 listener (an HTTP/2 upstream hop) before reaching the raw upstream.
+ */
+class StreamedRequestTest {
+  private static final int TIMEOUT_MILLIS = 10_000;
+  private RawUpstream upstream;
+  private Server server;
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream = new RawUpstream();
+    int inner = ExternalTools.freePort();
+    server = Server.start(TestBootstraps.parse("""
+        static_resources:
+          listeners:
+          - name: web
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: web
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/via-h2"}
+                        route: {cluster: inner_h2}
+                      - match: {prefix: "/"}
+                        route: {cluster: raw}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          - name: inner
+            address: {socket_address: {address: 127.0.0.1, port_value: %d}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: inner
+                  codec_type: HTTP2
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: {prefix: "/"}
+                        route: {cluster: raw}
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+          clusters:
+          - name: raw
+            connect_timeout: 1s
+            type: STATIC
+            load_assignment:
+              cluster_name: raw
+              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
+          - name: inner_h2
+            connect_timeout: 1s
+            type: STATIC
+            typed_extension_protocol_options:
+              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                explicit_http_config: {http2_protocol_options: {}}
+            load_assignment:
+              cluster_name: inner_h2
+              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
+        """.formatted(inner, upstream.port(), inner)), 1);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+    upstream.close();
+  }
+
+  // ---- streamed request bodies ----
+
+  @Test
+  void aBodyPartReachesAnHttp1UpstreamBeforeTheRestOfTheBodyIsSent() throws Exception {
+    assertUpstreamAnswersMidUpload("/up", true);
+  }
+
+  @Test
+  void requestHeadersReachAnHttp1UpstreamBeforeAnyBodyIsSent() throws Exception {
+    assertUpstreamAnswersMidUpload("/up", false);
+  }
+
+  @Test
+  void aBodyPartReachesAnHttp2UpstreamBeforeTheRestOfTheBodyIsSent() throws Exception {
+    assertUpstreamAnswersMidUpload("/via-h2/up", true);
+  }
+
+  @Test
+  void requestHeadersReachAnHttp2UpstreamBeforeAnyBodyIsSent() throws Exception {
+    assertUpstreamAnswersMidUpload("/via-h2/up", false);
+  }
+
+  /**
+   * The upstream reads the request headers (and, if {@code firstPart}, the first body chunk) and only
+   * then answers; the client sends the rest of its body only once it has seen the response headers.
+   * Were anything held in the proxy until the request ends, neither side would ever go on.
+   */
+  private void assertUpstreamAnswersMidUpload(String path, boolean firstPart) throws Exception {
+    // a request first, so the upload goes on a pooled connection that has nothing else to read: a write
+    // left unflushed there is not sent by the flush that follows a read, as on a fresh connection
+    upstream.script = (in, out) -> {
+      if (upstream.heads.get(upstream.heads.size() - 1).contains("transfer-encoding: chunked")) {
+        readChunk(in);  // a GET that came over HTTP/2 has an empty body (HEADERS, then an empty DATA)
+        readLine(in);
+      }
+      out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nwarm".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    };
+    try (Socket client = connect()) {
+      client.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1)).endsWith("warm");
+    }
+    upstream.script = (in, out) -> {
+      String first = firstPart ? readChunk(in) : "";
+      out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk("got [" + first + "]"))
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      StringBuilder rest = new StringBuilder();
+      String part;
+      while (!(part = readChunk(in)).isEmpty()) {
+        rest.append(part);
+      }
+      readLine(in);  // the empty trailer section
+      out.write((chunk(" then [" + rest + "]") + "0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    };
+    try (Socket client = connect()) {
+      OutputStream out = client.getOutputStream();
+      InputStream in = client.getInputStream();
+      out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + (firstPart ? chunk("hello") : "")).getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+
+      String head = readHead(in);  // times out if the proxy sits on what it was sent
+      assertThat(head).startsWith("HTTP/1.1 200 ");
+      out.write((chunk("world") + "0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      StringBuilder body = new StringBuilder();
+      String part;
+      while (!(part = readChunk(in)).isEmpty()) {
+        body.append(part);
+      }
+      assertThat(body.toString()).isEqualTo((firstPart ? "got [hello]" : "got []") + " then [world]");
+    }
+    assertThat(upstream.heads).hasSize(2);
+    assertThat(upstream.heads.get(1)).startsWith("POST " + path + " HTTP/1.1\r\n");
+  }
+
+  // ---- Expect: 100-continue ----
+
+  @Test
+  void expectContinueIsAnsweredByTheProxyAndNotPassedOn() throws Exception {
+    upstream.script = (in, out) -> {
+      String body = new String(in.readNBytes(5), StandardCharsets.ISO_8859_1);
+      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    };
+    try (Socket client = connect()) {
+      OutputStream out = client.getOutputStream();
+      InputStream in = client.getInputStream();
+      out.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+
+      // the body is held back until the interim answer comes (the upstream never sends one)
+      assertThat(readHead(in)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+      out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String head = readHead(in);
+      assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-length: 5");
+      assertThat(new String(in.readNBytes(5), StandardCharsets.ISO_8859_1)).isEqualTo("hello");
+    }
+    // counted before the 100 was written, so already seen here
+    assertThat(server.stats().counter("http.web.downstream_rq_1xx").value()).isEqualTo(1);
+    assertThat(upstream.heads).hasSize(1);
+    assertThat(upstream.heads.get(0)).startsWith("POST /upload HTTP/1.1\r\n").doesNotContainPattern("(?i)\r\nexpect:");
+  }
+
+  @Test
+  void anHttp10ClientGetsNoInterimAnswerButTheExpectationIsStillRemoved() throws Exception {
+    upstream.script = (in, out) -> {
+      String body = new String(in.readNBytes(5), StandardCharsets.ISO_8859_1);
+      out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    };
+    try (Socket client = connect()) {
+      client.getOutputStream().write(
+          "POST /old HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello".getBytes(StandardCharsets.ISO_8859_1));
+      String response = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(response).startsWith("HTTP/1.1 200 ").doesNotContain("100 Continue").endsWith("\r\n\r\nhello");
+    }
+    assertThat(upstream.heads.get(0)).doesNotContainPattern("(?i)\r\nexpect:");
+  }
+
+  @Test
+  void anUpstream100ContinueIsNotTakenForTheResponse() throws Exception {
+    upstream.script = (in, out) -> {
+      String body = new String(in.readNBytes(5), StandardCharsets.ISO_8859_1);
+      out.write(("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\n" + body)
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    };
+    try (Socket client = connect()) {
+      client.getOutputStream().write(
+          "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello".getBytes(StandardCharsets.ISO_8859_1));
+      String response = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(response).startsWith("HTTP/1.1 201 ").doesNotContain("100 Continue").endsWith("\r\n\r\nhello");
+    }
+  }
+
+  @Test
+  void expectContinueOverHttp2GetsAn100HeadersFrameAndIsNotPassedOn() throws Exception {
+    upstream.script = (in, out) -> {
+      StringBuilder body = new StringBuilder();
+      String part;
+      while (!(part = readChunk(in)).isEmpty()) {
+        body.append(part);
+      }
+      readLine(in);
+      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    };
+    try (Socket socket = connect(); H2Client h2 = new H2Client(socket)) {
+      h2.headers(1, new DefaultHttp2Headers().method("POST").scheme("http").path("/h2-upload").authority("x")
+          .add("expect", "100-continue"), false);
+      Http2Headers interim = h2.awaitHeaders(1);
+      assertThat(interim.status().toString()).isEqualTo("100");
+      h2.data(1, "hello", true);
+      Http2Headers response = h2.awaitHeaders(1);
+      assertThat(response.status().toString()).isEqualTo("200");
+      assertThat(h2.awaitBody(1)).isEqualTo("hello");
+    }
+    assertThat(upstream.heads.get(0)).startsWith("POST /h2-upload HTTP/1.1\r\n").doesNotContainPattern("(?i)\r\nexpect:");
+  }
+
+  // ---- helpers ----
+
+  private Socket connect() throws IOException {
+    InetSocketAddress address = server.listenerAddress("web");
+    Socket socket = new Socket(address.getAddress(), address.getPort());
+    socket.setSoTimeout(TIMEOUT_MILLIS);
+    return socket;
+  }
+
+  private static String chunk(String data) {
+    return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
+  }
+
+  /** One chunk of a chunked body: its data, or "" for the last chunk (whose trailer section is left unread). */
+  private static String readChunk(InputStream in) throws IOException {
+    String size = readLine(in);
+    if (size == null) {
+      throw new IOException("connection ended inside a chunked body");
+    }
+    int n = Integer.parseInt(size.trim(), 16);
+    if (n == 0) {
+      return "";
+    }
+    String data = new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+    readLine(in);
+    return data;
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0) {
+      if (b == '\n') {
+        String s = line.toString(StandardCharsets.ISO_8859_1);
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+      }
+      line.write(b);
+    }
+    return null;
+  }
+
+  /** The start line and headers up to the empty line; throws at end of stream. */
+  private static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0) {
+      head.write(b);
+      byte[] h = head.toByteArray();
+      int n = h.length;
+      if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+        return head.toString(StandardCharsets.ISO_8859_1);
+      }
+    }
+    throw new IOException("connection ended before a complete head: " + head.toString(StandardCharsets.ISO_8859_1));
+  }
+
+  /** What the upstream does with one request once its head has been read. */
+  @FunctionalInterface
+  private interface Script {
+    void answer(InputStream in, OutputStream out) throws IOException;
+  }
+
+  /** Accepts connections and runs the test's script on each request; records every request head. */
+  private static final class RawUpstream implements AutoCloseable {
+    final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    final List<String> heads = new CopyOnWriteArrayList<>();
+    volatile Script script;
+
+    RawUpstream() throws IOException {
+      Thread acceptor = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try {
+            Socket s = socket.accept();
+            Thread t = new Thread(() -> serve(s));
+            t.setDaemon(true);
+            t.start();
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    private void serve(Socket s) {
+      try (s) {
+        s.setSoTimeout(TIMEOUT_MILLIS);
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        while (true) {
+          heads.add(readHead(in));
+          script.answer(in, out);
+        }
+      } catch (IOException e) {
+        // connection gone
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  /** An HTTP/2 client with prior knowledge, frame by frame (HPACK by Netty's coder). */
+  private static final class H2Client implements AutoCloseable {
+    private static final int DATA = 0;
+    private static final int HEADERS = 1;
+    private static final int RST_STREAM = 3;
+    private static final int SETTINGS = 4;
+    private static final int PING = 6;
+    private static final int GOAWAY = 7;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
+    private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+    private final List<byte[]> pendingData = new ArrayList<>();
+
+    H2Client(Socket socket) throws IOException {
+      this.in = new DataInputStream(socket.getInputStream());
+      this.out = socket.getOutputStream();
+      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      frame(SETTINGS, 0, 0, new byte[0]);
+    }
+
+    void headers(int stream, Http2Headers headers, boolean endStream) throws Exception {
+      ByteBuf block = Unpooled.buffer();
+      encoder.encodeHeaders(stream, headers, block);
+      byte[] bytes = new byte[block.readableBytes()];
+      block.readBytes(bytes);
+      block.release();
+      frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), stream, bytes);
+    }
+
+    void data(int stream, String data, boolean endStream) throws IOException {
+      frame(DATA, endStream ? 0x1 : 0, stream, data.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** The next HEADERS frame on {@code stream}; DATA met on the way is kept for {@link #awaitBody}. */
+    Http2Headers awaitHeaders(int stream) throws Exception {
+      while (true) {
+        byte[][] f = read(stream);
+        if (f[0][0] == HEADERS) {
+          return decoder.decodeHeaders(stream, Unpooled.wrappedBuffer(f[1]));
+        }
+        if (f[0][0] == DATA) {
+          pendingData.add(f[1]);
+        }
+      }
+    }
+
+    /** The response body up to END_STREAM. */
+    String awaitBody(int stream) throws Exception {
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      for (byte[] d : pendingData) {
+        body.write(d);
+      }
+      while (true) {
+        byte[][] f = read(stream);
+        if (f[0][0] == DATA) {
+          body.write(f[1]);
+        }
+        if ((f[0][1] & 0x1) != 0) {
+          return body.toString(StandardCharsets.ISO_8859_1);
+        }
+      }
+    }
+
+    /** The next frame of {@code stream} as {type, flags} and payload; answers SETTINGS and PING. */
+    private byte[][] read(int stream) throws IOException {
+      while (true) {
+        byte[] header = new byte[9];
+        in.readFully(header);
+        int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | (header[2] & 0xff);
+        int type = header[3] & 0xff;
+        int flags = header[4] & 0xff;
+        int id = ((header[5] & 0x7f) << 24) | ((header[6] & 0xff) << 16) | ((header[7] & 0xff) << 8) | (header[8] & 0xff);
+        byte[] payload = new byte[length];
+        in.readFully(payload);
+        if (type == SETTINGS && (flags & 0x1) == 0) {
+          frame(SETTINGS, 0x1, 0, new byte[0]);
+        } else if (type == PING && (flags & 0x1) == 0) {
+          frame(PING, 0x1, 0, payload);
+        } else if (type == GOAWAY || (type == RST_STREAM && id == stream)) {
+          throw new IOException("stream " + stream + " ended by frame type " + type);
+        } else if (id == stream) {
+          return new byte[][] {{(byte) type, (byte) flags}, payload};
+        }
+      }
+    }
+
+    private void frame(int type, int flags, int stream, byte[] payload) throws IOException {
+      byte[] header = {(byte) (payload.length >> 16), (byte) (payload.length >> 8), (byte) payload.length, (byte) type,
+          (byte) flags, (byte) (stream >> 24), (byte) (stream >> 16), (byte) (stream >> 8), (byte) stream};
+      out.write(header);
+      out.write(payload);
+      out.flush();
+    }
+
+    @Override
+    public void close() {
+    }
+  }
+}
