@@ -19,6 +19,8 @@
 #   REMORA_START_TIMEOUT [20]  seconds to wait for Remora to answer before reporting it failed
 #   REMORA_BOOTSTRAP [bench/remora-http.yaml]   REMORA_LAUNCHER [bin/remora-proxy]
 #   BENCH_KEEP [unset]  a directory to keep configs, logs and raw wrk output in
+#   WRK_SCRIPT [unset]  a wrk Lua script for the measured runs (e.g. bench/latency-tail.lua); lines
+#                       it prints starting with "tail:" are echoed after each round
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -271,14 +273,15 @@ done
 for round in $(seq 1 "$ROUNDS"); do
   for p in "${PATHS[@]}"; do
     [[ "${STATUS[$p]}" == ok ]] || continue
-    echo "  $p: measuring $DURATION (round $round/$ROUNDS) ..."
+    echo "  $p: measuring $DURATION (round $round/$ROUNDS) from $(date -u +%T) ..."
     out="$T/wrk-$p-$round.txt"
-    if ! run_wrk "$out" -d"$DURATION" --latency "${URL[$p]}"; then
+    if ! run_wrk "$out" -d"$DURATION" --latency ${WRK_SCRIPT:+-s "$WRK_SCRIPT"} "${URL[$p]}"; then
       STATUS[$p]="wrk failed: $(tail -1 "$out")"; continue
     fi
     rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
     [[ -n "$rps" ]] || { STATUS[$p]="could not parse wrk output ($out)"; continue; }
     RPS[$p]+="$rps "
+    grep '^tail:' "$out" | sed "s/^/    $p /" || true
     P50[$p]+="$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")") "
     P99[$p]+="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")") "
     ERRS[$p]=$(( ${ERRS[$p]:-0} + $(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out") ))
