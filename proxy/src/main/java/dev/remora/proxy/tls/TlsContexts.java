@@ -185,6 +185,11 @@ public final class TlsContexts {
     } else {
       return null;
     }
+    return keyMaterial(cert, path);
+  }
+
+  /** Parses a certificate chain and its key, checking that the key is the certificate's. */
+  private static KeyMaterial keyMaterial(TlsCertificate cert, String path) throws ConfigException {
     byte[] chainPem = read(cert.getCertificateChain(), path + ".certificate_chain");
     X509Certificate[] chain = parseCertificates(chainPem, path + ".certificate_chain");
     byte[] keyPem = PemKeys.toPkcs8Pem(read(cert.getPrivateKey(), path + ".private_key"), path + ".private_key");
@@ -201,17 +206,9 @@ public final class TlsContexts {
    */
   public static void checkSecret(Secret secret) throws ConfigException {
     if (secret.hasTlsCertificate()) {
-      TlsCertificate cert = secret.getTlsCertificate();
-      X509Certificate[] chain = parseCertificates(read(cert.getCertificateChain(), "tls_certificate.certificate_chain"),
-          "tls_certificate.certificate_chain");
-      byte[] keyPem = PemKeys.toPkcs8Pem(read(cert.getPrivateKey(), "tls_certificate.private_key"), "tls_certificate.private_key");
-      PemKeys.matchingKey(keyPem, chain[0], "tls_certificate.private_key");
+      keyMaterial(secret.getTlsCertificate(), "tls_certificate");
     } else if (secret.hasValidationContext()) {
-      CertificateValidationContext validation = secret.getValidationContext();
-      if (!validation.hasTrustedCa()) {
-        throw new ConfigException("validation_context.trusted_ca", "a validation context needs trusted_ca in Remora");
-      }
-      parseCertificates(read(validation.getTrustedCa(), "validation_context.trusted_ca"), "validation_context.trusted_ca");
+      trustedCa(secret.getValidationContext(), "validation_context");
     } else {
       throw new ConfigException("", "one of tls_certificate or validation_context is required");
     }
@@ -234,6 +231,10 @@ public final class TlsContexts {
     } else {
       return null;
     }
+    return trustedCa(validation, path);
+  }
+
+  private static X509Certificate[] trustedCa(CertificateValidationContext validation, String path) throws ConfigException {
     if (!validation.hasTrustedCa()) {
       throw new ConfigException(path + ".trusted_ca", "a validation context needs trusted_ca in Remora");
     }
