@@ -1,8 +1,8 @@
 package dev.remora.proxy.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.Duration;
 import dev.remora.proxy.server.Transport;
 import dev.remora.proxy.stats.Stats;
 import dev.remora.proxy.testing.ScriptedUpstream;
@@ -17,8 +17,10 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +49,7 @@ class Http1PoolDrainTest {
   @Test
   void aRequestWaitingForAConnectionIsServedAfterThePoolDrains() throws Exception {
     Cluster proto = Cluster.newBuilder().setName("backend")
-        .setConnectTimeout(Duration.newBuilder().setSeconds(2))
+        .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(2))
         .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
             .setMaxConnections(com.google.protobuf.UInt32Value.of(1))))
         .build();
@@ -59,7 +61,7 @@ class Http1PoolDrainTest {
     Exchange held = new Exchange("/hold/a");
     Exchange waiting = new Exchange("/waits");
     loop.execute(() -> held.start(pool));
-    upstreamSaw("/hold/a");
+    await().atMost(Duration.ofSeconds(5)).until(() -> upstream.tries("/hold/a") == 1);
     loop.execute(() -> waiting.start(pool));
     // max_connections 1: the second request waits for the only connection
     awaitOnLoop(loop, () -> pool.activeRequests() == 2);
@@ -74,21 +76,9 @@ class Http1PoolDrainTest {
     awaitOnLoop(loop, () -> pool.activeConnections() == 0);
   }
 
-  private void upstreamSaw(String path) throws InterruptedException {
-    for (int i = 0; i < 500 && upstream.tries(path) == 0; i++) {
-      Thread.sleep(10);
-    }
-    assertThat(upstream.tries(path)).as("upstream saw " + path).isEqualTo(1);
-  }
-
-  private static void awaitOnLoop(EventLoop loop, java.util.function.BooleanSupplier condition) throws Exception {
-    for (int i = 0; i < 500; i++) {
-      if (loop.submit(condition::getAsBoolean).get(5, TimeUnit.SECONDS)) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("condition not met on the pool's loop within 5 s");
+  /** Pools are used only on their loop: the condition is read there. */
+  private static void awaitOnLoop(EventLoop loop, BooleanSupplier condition) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> loop.submit(condition::getAsBoolean).get(5, TimeUnit.SECONDS));
   }
 
   /** One request through the pool, completing {@link #status} when its response ends. */
