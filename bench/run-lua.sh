@@ -51,47 +51,8 @@ done
 
 # ------------------------------------------------------------------ processes/cleanup (as run-http.sh)
 T="$(mktemp -d -t remora-lua-bench.XXXXXX)"
-PIDS=()
-WRK_PID=""
-ours() { [[ -n "$1" && "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" == "$$" ]]; }
-cleanup() {
-  local pid live=()
-  for pid in "$WRK_PID" "${PIDS[@]:-}"; do ours "$pid" && live+=("$pid"); done
-  for pid in "${live[@]:-}"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; done
-  for pid in "${live[@]:-}"; do
-    [[ -n "$pid" ]] || continue
-    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    ours "$pid" && kill -9 "$pid" 2>/dev/null || true
-  done
-  if [[ -n "${BENCH_KEEP:-}" ]]; then mkdir -p "$BENCH_KEEP" && cp -r "$T"/. "$BENCH_KEEP"/ && echo "kept configs and logs in $BENCH_KEEP"; fi
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in $UP_PORT $ADMIN_PORT "${PORT[@]}"; do
-  if port_busy "$port"; then echo "port 127.0.0.1:$port is in use; set BENCH_PORT_BASE to another base" >&2; exit 1; fi
-done
-
-start() { # NAME CMD... ; sets LAST_PID
-  local name="$1"; shift
-  "$@" > "$T/$name.log" 2>&1 &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-}
-
-BODY="$(head -c "$BODY_SIZE" < /dev/zero | tr '\0' 'x')"
-wait_ready() { # PID URL TIMEOUT_S : 0 once URL returns the body, 1 if PID exits, 2 on timeout
-  local pid="$1" url="$2" timeout="$3" deadline
-  deadline=$(( $(date +%s) + timeout ))
-  while (( $(date +%s) < deadline )); do
-    [[ "$(curl -s --max-time 1 "$url" 2>/dev/null || true)" == "$BODY" ]] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.2
-  done
-  return 2
-}
+. "$ROOT/bench/lib/wrk-bench.sh"
+require_free_ports $UP_PORT $ADMIN_PORT "${PORT[@]}"
 
 # ------------------------------------------------------------------------------------ upstream
 mkdir -p "$T/upstream"
@@ -217,25 +178,6 @@ check="$(curl -s -D - -o /dev/null "http://127.0.0.1:${PORT[seed]}/" | tr -d '\r
 [[ "$check" == "response-body-size: $BODY_SIZE" ]] || { echo "seed script did not run (got '$check')" >&2; exit 1; }
 
 # ------------------------------------------------------------------------------------------ wrk
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
-    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-    else printf "nan" }'
-}
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-run_wrk() { # OUTFILE ARGS...
-  local out="$1"; shift
-  local rc=0
-  wrk -t"$THREADS" -c"$CONNECTIONS" --timeout 5s "$@" > "$out" 2>&1 &
-  WRK_PID=$!
-  wait "$WRK_PID" || rc=$?
-  WRK_PID=""
-  return $rc
-}
-
 declare -A RPS P50 P99 ERRS STATUS
 echo "wrk: $THREADS thread(s), $CONNECTIONS connections, warm-up $REMORA_WARMUP per path, $ROUNDS round(s) of $DURATION per path, body ${BODY_SIZE} B; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for p in "${PATHS[@]}"; do
