@@ -10,7 +10,10 @@
 # path in turn. See bench/README.md for the method and docs/benchmarks.md for recorded results.
 #
 # Environment (defaults in brackets):
-#   DURATION [10s]  WARMUP [5s]  REMORA_WARMUP [15s]  CONNECTIONS [50]  THREADS [1]  BODY_SIZE [64]
+#   DURATION [10s]  WARMUP [5s]  CONNECTIONS [50]  THREADS [1]  BODY_SIZE [64]
+#   REMORA_WARMUP [10s] x REMORA_WARMUP_CYCLES [4]  Remora's warm-up: that many wrk runs with 2 s idle
+#                     between them, so the JIT has also compiled the connect / idle / reconnect paths
+#                     each measured round goes through (one long run left the first round recompiling)
 #   ROUNDS [1]      measured runs per path, interleaved across paths; the table shows the median
 #   BENCH_PORT_BASE [18000]  upstream = base, nginx = base+1, haproxy = base+2, remora = base+80,
 #                            remora admin = base+1901 (the ports written in bench/remora-http.yaml)
@@ -26,7 +29,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-5s}"
-REMORA_WARMUP="${REMORA_WARMUP:-15s}"
+REMORA_WARMUP="${REMORA_WARMUP:-10s}"
+REMORA_WARMUP_CYCLES="${REMORA_WARMUP_CYCLES:-4}"
 CONNECTIONS="${CONNECTIONS:-50}"
 ROUNDS="${ROUNDS:-1}"
 THREADS="${THREADS:-1}"
@@ -196,12 +200,19 @@ rss_mib() { # RSS of a process and its children, MiB
 }
 
 declare -A RPS P50 P99 ERRS RSS
-echo "wrk: $THREADS thread(s), $CONNECTIONS connections, warm-up $WARMUP (remora $REMORA_WARMUP), $ROUNDS round(s) of $DURATION per path, body ${BODY_SIZE} B; pinning: ${SERVER_PIN[*]:-none} / ${LOAD_PIN[*]:-none}"
+echo "wrk: $THREADS thread(s), $CONNECTIONS connections, warm-up $WARMUP (remora ${REMORA_WARMUP_CYCLES}x $REMORA_WARMUP), $ROUNDS round(s) of $DURATION per path, body ${BODY_SIZE} B; pinning: ${SERVER_PIN[*]:-none} / ${LOAD_PIN[*]:-none}"
 for p in "${PATHS[@]}"; do
   [[ "${STATUS[$p]}" == ok ]] || continue
-  warm="$WARMUP"; [[ "$p" == remora ]] && warm="$REMORA_WARMUP"
-  echo "  $p: warm-up $warm ..."
-  run_wrk "$T/wrk-$p-warmup.txt" -d"$warm" "${URL[$p]}" || true
+  if [[ "$p" == remora ]]; then
+    for cycle in $(seq 1 "$REMORA_WARMUP_CYCLES"); do
+      echo "  $p: warm-up $REMORA_WARMUP (cycle $cycle/$REMORA_WARMUP_CYCLES) ..."
+      run_wrk "$T/wrk-$p-warmup.txt" -d"$REMORA_WARMUP" "${URL[$p]}" || true
+      sleep 2
+    done
+  else
+    echo "  $p: warm-up $WARMUP ..."
+    run_wrk "$T/wrk-$p-warmup.txt" -d"$WARMUP" "${URL[$p]}" || true
+  fi
 done
 # Rounds interleave the paths, so a burst of load from elsewhere on the machine hits them evenly;
 # the report shows the median of the rounds.

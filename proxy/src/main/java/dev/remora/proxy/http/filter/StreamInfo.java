@@ -83,8 +83,10 @@ public final class StreamInfo {
   public void setUpstreamCluster(String upstreamCluster) { this.upstreamCluster = upstreamCluster; }
   public long startMillis() { return startMillis; }
   public long startNanos() { return startNanos; }
-  public void markUpstreamStart() { upstreamStartNanos = System.nanoTime(); }
-  public void markUpstreamResponse() { upstreamResponseNanos = System.nanoTime(); }
+  /** Records now as the upstream request's start and returns it (one clock read serves the router too). */
+  public long markUpstreamStart() { return upstreamStartNanos = System.nanoTime(); }
+  /** Records now as the upstream response's arrival and returns it. */
+  public long markUpstreamResponse() { return upstreamResponseNanos = System.nanoTime(); }
   public void markComplete() { responseNanos = System.nanoTime(); }
   /** Milliseconds from the start of the stream to its end, or -1 while it runs. */
   public long durationMillis() { return responseNanos < 0 ? -1 : (responseNanos - startNanos) / 1_000_000; }

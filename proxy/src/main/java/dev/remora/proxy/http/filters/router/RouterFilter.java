@@ -466,8 +466,7 @@ final class RouterFilter implements HttpFilter {
         return;
       }
       stream = s;
-      startNanos = System.nanoTime();
-      callbacks.streamInfo().markUpstreamStart();
+      startNanos = callbacks.streamInfo().markUpstreamStart();
       HttpObject part;
       while ((part = queued.poll()) != null) {
         s.write(part);
@@ -512,9 +511,9 @@ final class RouterFilter implements HttpFilter {
         finishRequest();
       }
       responseStarted = true;
-      callbacks.streamInfo().markUpstreamResponse();
+      long responded = callbacks.streamInfo().markUpstreamResponse();
       UpstreamRequests.prepare(response);
-      response.headers().set(UPSTREAM_SERVICE_TIME, millis((System.nanoTime() - startNanos) / 1_000_000));
+      response.headers().set(UPSTREAM_SERVICE_TIME, millis((responded - startNanos) / 1_000_000));
       mutations.applyToResponse(response.headers(), callbacks.request(), callbacks.streamInfo());
       callbacks.encodeHeaders(response, endStream);
     }
