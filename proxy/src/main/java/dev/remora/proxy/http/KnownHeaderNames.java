@@ -83,6 +83,11 @@ public final class KnownHeaderNames {
   private KnownHeaderNames() {
   }
 
+  /** Netty's token check for a header name set by code, skipped for this table's instances. */
+  static void validateName(CharSequence name) {
+    VALIDATOR.validateName(name);
+  }
+
   /** The shared name spelled exactly as {@code bytes[start, start+length)}, or null. */
   public static AsciiString find(byte[] bytes, int start, int length) {
     if (length > MAX_LENGTH) {
