@@ -603,7 +603,7 @@ public final class FlatHttpHeaders extends HttpHeaders {
   }
 
   @Override
-  public HttpHeaders copy() {
+  public FlatHttpHeaders copy() {
     FlatHttpHeaders copy = new FlatHttpHeaders(Math.max(size, 4));
     System.arraycopy(names, 0, copy.names, 0, size);
     System.arraycopy(values, 0, copy.values, 0, size);

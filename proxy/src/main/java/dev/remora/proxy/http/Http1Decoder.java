@@ -42,8 +42,6 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
   private final int maxStartLine;
   private final int maxHeaderBytes;
   private final int maxChunkSize;
-  /** Requests must end lines with CRLF (a bare LF is refused); responses may use a bare LF. */
-  private final boolean strictLines;
 
   private State state = State.SKIP_CONTROL;
   private HttpMessage message;
@@ -53,11 +51,10 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
   private int sectionBytes;
   private boolean startLineSeen;
 
-  protected Http1Decoder(int maxStartLine, int maxHeaderBytes, int maxChunkSize, boolean strictLines) {
+  protected Http1Decoder(int maxStartLine, int maxHeaderBytes, int maxChunkSize) {
     this.maxStartLine = maxStartLine;
     this.maxHeaderBytes = maxHeaderBytes;
     this.maxChunkSize = maxChunkSize;
-    this.strictLines = strictLines;
   }
 
   /** True for the request decoder: whitespace before a header's colon is refused, not trimmed. */
@@ -288,11 +285,8 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
         return;
       }
       if (contentLength >= 0) {
-        if (decodingRequest()) {
-          fail(out, new IllegalArgumentException(Http1RequestDecoder.SMUGGLING));
-          return;
-        }
-        headers.remove(HttpHeaderNames.CONTENT_LENGTH);  // chunked wins, as Netty does
+        fail(out, new IllegalArgumentException(Http1RequestDecoder.SMUGGLING));
+        return;
       }
       start(msg, out);
       state = State.CHUNK_SIZE;
@@ -344,15 +338,12 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
     throw new IllegalArgumentException("no line end");
   }
 
-  /** Where a line's content ends: before its CR; a bare LF is refused when lines must be strict. */
-  private int contentEnd(byte[] b, int start, int lf) {
+  /** Where a line's content ends: before its CR. A bare LF is refused, as Netty 4.2's strict parsing does. */
+  private static int contentEnd(byte[] b, int start, int lf) {
     if (lf > start && b[lf - 1] == CR) {
       return lf - 1;
     }
-    if (strictLines) {
-      throw new IllegalArgumentException("line not ended by CRLF");
-    }
-    return lf;
+    throw new IllegalArgumentException("line not ended by CRLF");
   }
 
   /**
@@ -466,13 +457,11 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
       }
       return false;
     }
-    int end = lf;
-    if (end > r && in.getByte(end - 1) == CR) {
-      end--;
-    } else if (strictLines) {
+    if (lf == r || in.getByte(lf - 1) != CR) {
       fail(out, new IllegalArgumentException("chunk size line not ended by CRLF"));
       return false;
     }
+    int end = lf - 1;
     long size = 0;
     int i = r;
     for (; i < end; i++) {
@@ -517,13 +506,14 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
   }
 
   private void readTrailers(ByteBuf in, int length, List<Object> out) {
-    if (length <= 2 && (length == 1 || in.getByte(in.readerIndex()) == CR)) {
+    if (length == 1) {
+      in.skipBytes(length);
+      fail(out, new IllegalArgumentException("line not ended by CRLF"));
+      return;
+    }
+    if (length == 2 && in.getByte(in.readerIndex()) == CR) {
       // no trailers: the common end of a chunked body
       in.skipBytes(length);
-      if (strictLines && length == 1) {
-        fail(out, new IllegalArgumentException("line not ended by CRLF"));
-        return;
-      }
       out.add(LastHttpContent.EMPTY_LAST_CONTENT);
       endMessage();
       return;

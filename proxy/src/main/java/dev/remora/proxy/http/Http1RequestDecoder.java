@@ -19,7 +19,7 @@ final class Http1RequestDecoder extends Http1Decoder {
   static final String SMUGGLING = "both Content-Length and Transfer-Encoding";
 
   Http1RequestDecoder(int maxHeaderBytes) {
-    super(Math.max(4096, maxHeaderBytes), maxHeaderBytes, 64 * 1024, true);
+    super(Math.max(4096, maxHeaderBytes), maxHeaderBytes, 64 * 1024);
   }
 
   @Override

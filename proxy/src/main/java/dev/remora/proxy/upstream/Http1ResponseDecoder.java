@@ -17,14 +17,15 @@ import java.nio.charset.StandardCharsets;
  * Decodes the responses on one upstream HTTP/1.1 connection. A pooled connection carries one request
  * at a time, so the method of the request in flight is all the decoder needs to know (a response to
  * HEAD has no body, nor has a 200 to CONNECT). As Netty's response decoder it trims whitespace before
- * a header's colon and accepts bare LF line ends; a 101 to a protocol other than HTTP/1.x turns the
+ * a header's colon; as it (in Netty 4.2's default strict mode) it
+ * refuses a line ended by a bare LF. A 101 to a protocol other than HTTP/1.x turns the
  * rest of the connection into raw bytes.
  */
 final class Http1ResponseDecoder extends Http1Decoder {
   private HttpMethod method = HttpMethod.GET;
 
   Http1ResponseDecoder(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
-    super(maxInitialLineLength, maxHeaderSize, maxChunkSize, false);
+    super(maxInitialLineLength, maxHeaderSize, maxChunkSize);
   }
 
   /** The request now sent on this connection; its response is the next one decoded. */
