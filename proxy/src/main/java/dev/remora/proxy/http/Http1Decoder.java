@@ -43,6 +43,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
   private final int maxHeaderBytes;
   private final int maxChunkSize;
 
+  private final boolean request = decodingRequest();
   private State state = State.SKIP_CONTROL;
   private HttpMessage message;
   private long remaining;
@@ -50,6 +51,9 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
   private int lineStart;
   private int sectionBytes;
   private boolean startLineSeen;
+  private int sectionLines;
+  /** Header lines in the section just found: sizes its table (plus room for what the proxy adds). */
+  private int foundLines;
 
   protected Http1Decoder(int maxStartLine, int maxHeaderBytes, int maxChunkSize) {
     this.maxStartLine = maxStartLine;
@@ -241,9 +245,12 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
         int end = lineStart;
         lineStart = 0;
         sectionBytes = 0;
+        foundLines = sectionLines;
+        sectionLines = 0;
         startLineSeen = false;
         return end;
       } else {
+        sectionLines++;
         sectionBytes += length;
         if (sectionBytes > maxHeaderBytes) {
           throw new TooLongHttpHeaderException("HTTP header is larger than " + maxHeaderBytes + " bytes.");
@@ -256,7 +263,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
   private void readHead(ByteBuf in, int length, List<Object> out) {
     byte[] head = new byte[length];
     in.readBytes(head);
-    FlatHttpHeaders headers = new FlatHttpHeaders();
+    FlatHttpHeaders headers = new FlatHttpHeaders(foundLines + 6);
     HttpMessage msg;
     long contentLength;
     try {
@@ -273,10 +280,10 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
       endMessage();
       return;
     }
-    CharSequence te = headers.getCharSequence(HttpHeaderNames.TRANSFER_ENCODING);
+    AsciiString te = transferEncoding;
     if (te != null) {
-      if (!chunkedLast(headers)) {
-        if (decodingRequest()) {
+      if (!chunkedLast(te)) {
+        if (request) {
           fail(out, new IllegalArgumentException("Transfer-Encoding without chunked last: " + te));
           return;
         }
@@ -296,7 +303,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
     if (contentLength > 0) {
       remaining = contentLength;
       state = State.FIXED;
-    } else if (contentLength == 0 || decodingRequest()) {
+    } else if (contentLength == 0 || request) {
       out.add(LastHttpContent.EMPTY_LAST_CONTENT);
       endMessage();
     } else {
@@ -309,23 +316,11 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
     out.add(msg);
   }
 
-  private static boolean chunkedLast(FlatHttpHeaders headers) {
-    CharSequence last = null;
-    for (int i = 0; i < headers.size(); i++) {
-      if (AsciiString.contentEqualsIgnoreCase(headers.nameAt(i), HttpHeaderNames.TRANSFER_ENCODING)) {
-        last = headers.valueAt(i);
-      }
-    }
-    if (last == null) {
-      return false;
-    }
-    int end = last.length();
-    int comma = end - 1;
-    while (comma >= 0 && last.charAt(comma) != ',') {
-      comma--;
-    }
-    CharSequence token = AsciiString.of(last).subSequence(comma + 1, end, false).trim();
-    return AsciiString.contentEqualsIgnoreCase(token, HttpHeaderValues.CHUNKED);
+  /** True when the final coding of {@code value} (the last Transfer-Encoding header) is chunked. */
+  private static boolean chunkedLast(AsciiString value) {
+    int comma = value.lastIndexOf(",");
+    AsciiString last = comma < 0 ? value : value.subSequence(comma + 1, value.length(), false);
+    return last.trim().contentEqualsIgnoreCase(HttpHeaderValues.CHUNKED);
   }
 
   /** The index of the LF ending the line that starts at {@code from} (the section is known to hold one). */
@@ -352,45 +347,59 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
    */
   private long parseHeaders(byte[] b, int from, int to, FlatHttpHeaders headers) {
     long contentLength = -1;
+    transferEncoding = null;
     int pos = from;
-    while (pos < to) {
-      int lf = lineEnd(b, pos, to);
-      int end = contentEnd(b, pos, lf);
-      if (end == pos) {
-        break;  // the empty line
+    while (true) {
+      if (pos >= to) {
+        throw new IllegalArgumentException("no line end");
       }
-      int first = b[pos];
+      byte first = b[pos];
+      if (first == CR || first == LF) {
+        if (first == LF || pos + 1 >= to || b[pos + 1] != LF) {
+          throw new IllegalArgumentException("line not ended by CRLF");
+        }
+        return contentLength;  // the empty line
+      }
       if (first == ' ' || first == '\t') {
         throw new IllegalArgumentException("obsolete line folding in headers");
       }
       int i = pos;
-      while (i < end && isTokenChar(b[i])) {
+      while (i < to && isTokenChar(b[i])) {
         i++;
       }
       int nameEnd = i;
-      if (!decodingRequest()) {
-        while (i < end && (b[i] == ' ' || b[i] == '\t')) {
+      if (!request) {
+        while (i < to && (b[i] == ' ' || b[i] == '\t')) {
           i++;  // responses: whitespace before the colon is trimmed, as Netty does
         }
       }
-      if (i == end || b[i] != ':') {
-        throw new IllegalArgumentException(i == end ? "no colon in header line" : "invalid character in header name");
+      if (i >= to || b[i] != ':') {
+        throw new IllegalArgumentException(i < to && (b[i] == CR || b[i] == LF)
+            ? "no colon in header line" : "invalid character in header name");
       }
       if (nameEnd == pos) {
         throw new IllegalArgumentException("empty header name");
       }
       i++;
-      while (i < end && (b[i] == ' ' || b[i] == '\t')) {
+      while (i < to && (b[i] == ' ' || b[i] == '\t')) {
         i++;
       }
-      int valueEnd = end;
-      while (valueEnd > i && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
-        valueEnd--;
-      }
-      for (int j = i; j < valueEnd; j++) {
-        int c = b[j] & 0xFF;
-        if ((c < 0x20 && c != '\t') || c == 0x7F) {
-          throw new IllegalArgumentException("invalid character in header value");
+      // one pass over the value: find its end, trim trailing whitespace, refuse control bytes
+      int valueStart = i;
+      int valueEnd = i;
+      while (true) {
+        if (i >= to) {
+          throw new IllegalArgumentException("no line end");
+        }
+        int c = b[i] & 0xFF;
+        if (c > ' ' && c != 0x7F) {
+          valueEnd = ++i;
+        } else if (c == ' ' || c == '\t') {
+          i++;
+        } else if (c == CR && i + 1 < to && b[i + 1] == LF) {
+          break;
+        } else {
+          throw new IllegalArgumentException(c == CR || c == LF ? "line not ended by CRLF" : "invalid character in header value");
         }
       }
       int nameLength = nameEnd - pos;
@@ -398,18 +407,23 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
       if (name == null) {
         name = new AsciiString(b, pos, nameLength, false);
       }
-      AsciiString value = valueEnd == i ? AsciiString.EMPTY_STRING : new AsciiString(b, i, valueEnd - i, false);
+      AsciiString value = valueEnd == valueStart ? AsciiString.EMPTY_STRING
+          : new AsciiString(b, valueStart, valueEnd - valueStart, false);
       if (nameLength == 14 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
         if (contentLength >= 0) {
           throw new IllegalArgumentException("Multiple Content-Length values found");
         }
-        contentLength = parseLength(b, i, valueEnd);
+        contentLength = parseLength(b, valueStart, valueEnd);
+      } else if (nameLength == 17 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+        transferEncoding = value;  // the last one holds the final coding
       }
       headers.addDecoded(name, value);
-      pos = lf + 1;
+      pos = i + 2;
     }
-    return contentLength;
   }
+
+  /** The last Transfer-Encoding value of the head or trailers just parsed, or null. */
+  private AsciiString transferEncoding;
 
   private static long parseLength(byte[] b, int from, int to) {
     if (from == to || to - from > 18) {
@@ -520,7 +534,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
     }
     byte[] section = new byte[length];
     in.readBytes(section);
-    FlatHttpHeaders trailers = new FlatHttpHeaders(4);
+    FlatHttpHeaders trailers = new FlatHttpHeaders(foundLines);
     try {
       parseHeaders(section, 0, length, trailers);
     } catch (IllegalArgumentException e) {
@@ -558,6 +572,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
     state = State.BAD;
     lineStart = 0;
     sectionBytes = 0;
+    sectionLines = 0;
     startLineSeen = false;
   }
 

@@ -1,7 +1,6 @@
 package dev.remora.proxy.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -15,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -30,7 +30,6 @@ public abstract class Http1Encoder extends ChannelOutboundHandlerAdapter {
   /** Body bytes copied next to the headers; a larger part goes out as its own buffer. */
   static final int MERGE_LIMIT = 4096;
   private static final short CRLF_SHORT = ('\r' << 8) | '\n';
-  private static final int COLON_SP_SHORT = (':' << 8) | ' ';
 
   private enum State { INIT, PLAIN, CHUNKED, EMPTY }
 
@@ -39,8 +38,8 @@ public abstract class Http1Encoder extends ChannelOutboundHandlerAdapter {
   /** The length of the start line, CRLF included. */
   protected abstract int startLineLength(HttpMessage message);
 
-  /** Writes the start line, CRLF included. */
-  protected abstract void writeStartLine(HttpMessage message, ByteBuf out);
+  /** Writes the start line, CRLF included, at {@code out[pos]}; returns the position after it. */
+  protected abstract int writeStartLine(HttpMessage message, byte[] out, int pos);
 
   /** True when the message may carry no body (responses 1xx, 204, 205, 304); its body parts are dropped. */
   protected boolean alwaysEmpty(HttpMessage message) {
@@ -76,10 +75,15 @@ public abstract class Http1Encoder extends ChannelOutboundHandlerAdapter {
           int n = content.content().readableBytes();
           bodyRoom = n <= MERGE_LIMIT ? n + 16 : 16;
         }
-        buf = ctx.alloc().buffer(startLineLength(message) + headersLength(headers) + 2 + bodyRoom);
-        writeStartLine(message, buf);
-        writeHeaders(headers, buf);
-        buf.writeShort(CRLF_SHORT);
+        // the head is built in a per-thread array (plain array copies) and goes to the buffer in one copy
+        int length = startLineLength(message) + headersLength(headers) + 2;
+        byte[] head = scratch(length);
+        int n = writeStartLine(message, head, 0);
+        n = writeHeaders(headers, head, n);
+        head[n++] = '\r';
+        head[n++] = '\n';
+        buf = ctx.alloc().buffer(n + bodyRoom);
+        buf.writeBytes(head, 0, n);
       }
       if (msg instanceof HttpContent content) {
         if (state == State.INIT) {
@@ -148,8 +152,12 @@ public abstract class Http1Encoder extends ChannelOutboundHandlerAdapter {
     if (last) {
       buf.writeByte('0');
       buf.writeShort(CRLF_SHORT);
-      writeHeaders(((LastHttpContent) content).trailingHeaders(), buf);
-      buf.writeShort(CRLF_SHORT);
+      HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
+      byte[] section = scratch(headersLength(trailers) + 2);
+      int end = writeHeaders(trailers, section, 0);
+      section[end++] = '\r';
+      section[end++] = '\n';
+      buf.writeBytes(section, 0, end);
     }
     return buf;
   }
@@ -179,33 +187,57 @@ public abstract class Http1Encoder extends ChannelOutboundHandlerAdapter {
     return length;
   }
 
-  private static void writeHeaders(HttpHeaders headers, ByteBuf buf) {
+  private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+    @Override
+    protected byte[] initialValue() {
+      return new byte[2048];
+    }
+  };
+
+  private static byte[] scratch(int length) {
+    byte[] scratch = SCRATCH.get();
+    if (scratch.length < length) {
+      scratch = new byte[Math.max(length, scratch.length * 2)];
+      SCRATCH.set(scratch);
+    }
+    return scratch;
+  }
+
+  private static int writeHeaders(HttpHeaders headers, byte[] out, int pos) {
     if (headers instanceof FlatHttpHeaders flat) {
       for (int i = 0; i < flat.size(); i++) {
-        writeHeader(flat.nameAt(i), flat.valueAt(i), buf);
+        pos = writeHeader(flat.nameAt(i), flat.valueAt(i), out, pos);
       }
     } else {
       Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
       while (it.hasNext()) {
         Map.Entry<CharSequence, CharSequence> e = it.next();
-        writeHeader(e.getKey(), e.getValue(), buf);
+        pos = writeHeader(e.getKey(), e.getValue(), out, pos);
       }
     }
+    return pos;
   }
 
-  private static void writeHeader(CharSequence name, CharSequence value, ByteBuf buf) {
-    writeAscii(name, buf);
-    buf.writeShort(COLON_SP_SHORT);
-    writeAscii(value, buf);
-    buf.writeShort(CRLF_SHORT);
+  private static int writeHeader(CharSequence name, CharSequence value, byte[] out, int pos) {
+    pos = put(name, out, pos);
+    out[pos++] = ':';
+    out[pos++] = ' ';
+    pos = put(value, out, pos);
+    out[pos++] = '\r';
+    out[pos++] = '\n';
+    return pos;
   }
 
-  /** Copies {@code s} as ISO-8859-1 bytes; an {@link AsciiString} in one bulk copy. */
-  protected static void writeAscii(CharSequence s, ByteBuf buf) {
+  /** Copies {@code s} as ISO-8859-1 bytes (others as '?', as Netty does) to {@code out[pos]}; returns the end. */
+  protected static int put(CharSequence s, byte[] out, int pos) {
+    int length = s.length();
     if (s instanceof AsciiString ascii) {
-      buf.writeBytes(ascii.array(), ascii.arrayOffset(), ascii.length());
+      System.arraycopy(ascii.array(), ascii.arrayOffset(), out, pos, length);
     } else {
-      ByteBufUtil.writeAscii(buf, s);
+      for (int i = 0; i < length; i++) {
+        out[pos + i] = AsciiString.c2b(s.charAt(i));
+      }
     }
+    return pos + length;
   }
 }

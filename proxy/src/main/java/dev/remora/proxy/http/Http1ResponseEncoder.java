@@ -1,6 +1,5 @@
 package dev.remora.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
@@ -47,8 +46,10 @@ final class Http1ResponseEncoder extends Http1Encoder {
   }
 
   @Override
-  protected void writeStartLine(HttpMessage message, ByteBuf out) {
-    out.writeBytes(statusLine((HttpResponse) message));
+  protected int writeStartLine(HttpMessage message, byte[] out, int pos) {
+    byte[] line = statusLine((HttpResponse) message);
+    System.arraycopy(line, 0, out, pos, line.length);
+    return pos + line.length;
   }
 
   private static byte[] statusLine(HttpResponse response) {

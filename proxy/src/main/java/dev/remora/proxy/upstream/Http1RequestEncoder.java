@@ -1,7 +1,6 @@
 package dev.remora.proxy.upstream;
 
 import dev.remora.proxy.http.Http1Encoder;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -18,14 +17,16 @@ final class Http1RequestEncoder extends Http1Encoder {
   }
 
   @Override
-  protected void writeStartLine(HttpMessage message, ByteBuf out) {
+  protected int writeStartLine(HttpMessage message, byte[] out, int pos) {
     HttpRequest request = (HttpRequest) message;
-    writeAscii(request.method().asciiName(), out);
-    out.writeByte(' ');
-    writeAscii(target(request), out);
-    out.writeByte(' ');
-    writeAscii(request.protocolVersion().text(), out);
-    out.writeShort(('\r' << 8) | '\n');
+    pos = put(request.method().asciiName(), out, pos);
+    out[pos++] = ' ';
+    pos = put(target(request), out, pos);
+    out[pos++] = ' ';
+    pos = put(request.protocolVersion().text(), out, pos);
+    out[pos++] = '\r';
+    out[pos++] = '\n';
+    return pos;
   }
 
   private static String target(HttpRequest request) {
