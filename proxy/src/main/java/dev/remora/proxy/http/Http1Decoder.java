@@ -33,6 +33,9 @@ import java.util.List;
  * else an {@link IllegalArgumentException} naming the fault.
  */
 public abstract class Http1Decoder extends ByteToMessageDecoder {
+  /** The refusal of a message with both Content-Length and Transfer-Encoding (a request smuggling vector). */
+  public static final String SMUGGLING = "both Content-Length and Transfer-Encoding";
+
   private enum State { SKIP_CONTROL, HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, UPGRADED, BAD }
 
   private static final byte CR = '\r';
@@ -292,7 +295,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
         return;
       }
       if (contentLength >= 0) {
-        fail(out, new IllegalArgumentException(Http1RequestDecoder.SMUGGLING));
+        fail(out, new IllegalArgumentException(SMUGGLING));
         return;
       }
       start(msg, out);

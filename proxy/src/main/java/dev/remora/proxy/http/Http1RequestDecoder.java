@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
  * the connection manager answers 400 and closes, as Envoy does.
  */
 final class Http1RequestDecoder extends Http1Decoder {
-  static final String SMUGGLING = "both Content-Length and Transfer-Encoding";
-
   Http1RequestDecoder(int maxHeaderBytes) {
     super(Math.max(4096, maxHeaderBytes), maxHeaderBytes, 64 * 1024);
   }
