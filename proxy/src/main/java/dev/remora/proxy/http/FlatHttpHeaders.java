@@ -38,6 +38,11 @@ public final class FlatHttpHeaders extends HttpHeaders {
   private CharSequence[] values;
   private int[] hashes;
   private int size;
+  /**
+   * One bit per entry's hash (its low 6 bits): most lookups (remove of a hop-by-hop header, contains of
+   * one the message lacks) are for absent names and end at this test instead of a scan.
+   */
+  private long present;
 
   public FlatHttpHeaders() {
     this(16);
@@ -66,6 +71,15 @@ public final class FlatHttpHeaders extends HttpHeaders {
     values[size] = value;
     hashes[size] = hash;
     size++;
+    present |= 1L << hash;
+  }
+
+  private void recomputePresent() {
+    long bits = 0;
+    for (int i = 0; i < size; i++) {
+      bits |= 1L << hashes[i];
+    }
+    present = bits;
   }
 
   /** The name of entry {@code i} in arrival order (for encoders walking the table without iterators). */
@@ -80,6 +94,9 @@ public final class FlatHttpHeaders extends HttpHeaders {
 
   private int indexOf(CharSequence name, int from) {
     int hash = AsciiString.hashCode(name);
+    if ((present & (1L << hash)) == 0) {
+      return -1;
+    }
     int length = name.length();
     for (int i = from; i < size; i++) {
       CharSequence n = names[i];
@@ -582,6 +599,7 @@ public final class FlatHttpHeaders extends HttpHeaders {
     Arrays.fill(names, kept, size, null);
     Arrays.fill(values, kept, size, null);
     size = kept;
+    recomputePresent();
   }
 
   private void removeAt(int index) {
@@ -592,6 +610,7 @@ public final class FlatHttpHeaders extends HttpHeaders {
     size--;
     names[size] = null;
     values[size] = null;
+    recomputePresent();
   }
 
   @Override
@@ -599,6 +618,7 @@ public final class FlatHttpHeaders extends HttpHeaders {
     Arrays.fill(names, 0, size, null);
     Arrays.fill(values, 0, size, null);
     size = 0;
+    present = 0;
     return this;
   }
 
@@ -609,6 +629,7 @@ public final class FlatHttpHeaders extends HttpHeaders {
     System.arraycopy(values, 0, copy.values, 0, size);
     System.arraycopy(hashes, 0, copy.hashes, 0, size);
     copy.size = size;
+    copy.present = present;
     return copy;
   }
 }
