@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
@@ -45,7 +44,7 @@ public final class HttpServerInitializer {
     if (h2) {
       new Http2ServerConnection(config, info).install(channel);
     } else {
-      channel.pipeline().addLast(new Http1RequestDecoder(config.maxRequestHeadersBytes()), new HttpResponseEncoder(),
+      channel.pipeline().addLast(new Http1RequestDecoder(config.maxRequestHeadersBytes()), new Http1ResponseEncoder(),
           new Http1ServerHandler(config, info));
     }
   }

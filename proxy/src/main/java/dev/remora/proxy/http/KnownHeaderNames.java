@@ -3,7 +3,6 @@ package dev.remora.proxy.http;
 import io.netty.handler.codec.DefaultHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +10,8 @@ import java.util.List;
 /**
  * Header names that nearly every request or response carries, as shared {@link AsciiString} constants.
  * The HTTP/1.1 decoders return these instead of a new name per header line (no copy, and the hash is
- * computed once per process instead of once per request), and the headers they build skip the token
- * check for them: a name in this table is known to be a valid token.
+ * computed once per process instead of once per request), and {@link FlatHttpHeaders} skips the
+ * token check for them when code sets them: a name in this table is known to be a valid token.
  *
  * <p>Matching is exact, byte for byte: a name arrives in the case it was sent ("Content-Type" and
  * "content-type" are two entries), so forwarding keeps the sender's spelling as before.
@@ -76,11 +75,12 @@ public final class KnownHeaderNames {
     }
   };
 
-  /** Header tables as Netty's default (names and values validated), minus the check for known names. */
-  public static final HttpHeadersFactory HEADERS_FACTORY =
-      DefaultHttpHeadersFactory.headersFactory().withNameValidator(VALIDATOR);
-
   private KnownHeaderNames() {
+  }
+
+  /** Netty's token check for a header name set by code, skipped for this table's instances. */
+  public static void validateName(CharSequence name) {
+    VALIDATOR.validateName(name);
   }
 
   /** The shared name spelled exactly as {@code bytes[start, start+length)}, or null. */

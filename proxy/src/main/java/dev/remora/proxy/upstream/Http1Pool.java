@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -91,7 +90,7 @@ public final class Http1Pool implements ConnectionPool {
     stats.cxHttp1Total.inc();
     Connection conn = new Connection();
     ChannelFuture future = connector.connect(loop, host, cluster,
-        () -> new ChannelHandler[] {new HttpRequestEncoder(), conn.decoder, conn});
+        () -> new ChannelHandler[] {new Http1RequestEncoder(), conn.decoder, conn});
     future.addListener(f -> {
       if (f.isSuccess()) {
         stats.cxActive.inc();
