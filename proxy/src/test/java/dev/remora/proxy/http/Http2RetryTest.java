@@ -77,7 +77,7 @@ class Http2RetryTest {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
       if (!(frame instanceof Http2HeadersFrame headers)) {
-        return;  // the request's (empty) end of stream: answered already
+        return;  // the rest of a request: answered at its headers already
       }
       String path = headers.headers().path().toString();
       int n = tries.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
