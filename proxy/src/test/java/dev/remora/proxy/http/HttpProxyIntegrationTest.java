@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.RawHttp;
 import dev.remora.proxy.testing.TestBootstraps;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,9 +29,7 @@ class HttpProxyIntegrationTest {
   @BeforeEach
   void start() throws Exception {
     upstream = new EchoUpstream("backend");
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
+    closedPort = ExternalTools.freePort();
     server = Server.start(TestBootstraps.parse("""
         static_resources:
           listeners:
