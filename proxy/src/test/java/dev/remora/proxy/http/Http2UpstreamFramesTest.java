@@ -1,29 +1,23 @@
 package dev.remora.proxy.http;
 
 import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.H2cUpstream;
 import dev.remora.proxy.testing.ProxyBootstraps;
 import dev.remora.proxy.testing.RawHttp;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,8 +39,7 @@ import org.junit.jupiter.api.Test;
  * second HEADERS frame.
  */
 class Http2UpstreamFramesTest {
-  private NioEventLoopGroup group;
-  private Channel listening;
+  private H2cUpstream upstream;
   private Server server;
   /** Each stream's frames by request path, in arrival order, e.g. "HEADERS", "DATA 5 END_STREAM". */
   private final Map<String, List<String>> frames = new ConcurrentHashMap<>();
@@ -56,24 +48,15 @@ class Http2UpstreamFramesTest {
 
   @BeforeEach
   void start() throws Exception {
-    group = new NioEventLoopGroup(1);
-    listening = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(), new Recorder());
-          }
-        }).bind("127.0.0.1", 0).sync().channel();
-    int port = ((InetSocketAddress) listening.localAddress()).getPort();
-    server = Server.start(ProxyBootstraps.http("", "", new String[] {"{match: {prefix: \"/\"}, route: {cluster: h2}}"},
-        cluster("h2", "http2_protocol_options: {}", port)), 1);
+    upstream = new H2cUpstream(Recorder::new);
+    server = Server.start(ProxyBootstraps.http().routes(everythingTo("h2"))
+        .clusters(cluster("h2", "http2_protocol_options: {}", upstream.port())).bootstrap(), 1);
   }
 
   @AfterEach
   void stop() throws Exception {
     server.close();
-    listening.close().sync();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    upstream.close();
   }
 
   /** Records each stream's frames; once a stream ends, answers 200 with the body it received. */
