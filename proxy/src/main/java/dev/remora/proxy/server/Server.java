@@ -114,10 +114,10 @@ public final class Server implements AutoCloseable {
     try {
       StaticConfig config = compile(bootstrap, server.compileContext());
       List<CompletableFuture<Void>> ready = new ArrayList<>();
-      for (ClusterConfig cluster : config.clusters()) {
-        CompletableFuture<Void> warm = server.clusters.addOrUpdate(cluster);
-        if (cluster.type() != Cluster.DiscoveryType.EDS) {
-          ready.add(warm);  // EDS endpoints come once the xDS runtime starts, after this returns
+      List<CompletableFuture<Void>> warm = server.clusters.addAll(config.clusters());
+      for (int i = 0; i < warm.size(); i++) {
+        if (config.clusters().get(i).type() != Cluster.DiscoveryType.EDS) {
+          ready.add(warm.get(i));  // EDS endpoints come once the xDS runtime starts, after this returns
         }
       }
       // static clusters are ready at once; DNS clusters need their first answer (bounded wait)

@@ -5,6 +5,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A thread-local slot, as in Envoy's TLS system: the main thread {@link #set}s an immutable value,
@@ -16,6 +17,7 @@ public final class Slot<T> {
   private final FastThreadLocal<T> local = new FastThreadLocal<>();
   private final List<EventLoop> workers;
   private volatile T latest;
+  private final AtomicLong published = new AtomicLong();
 
   public Slot(List<EventLoop> workers, T initial) {
     this.workers = List.copyOf(workers);
@@ -32,6 +34,7 @@ public final class Slot<T> {
   public CompletableFuture<Void> set(T value) {
     Objects.requireNonNull(value, "value");
     latest = value;
+    published.incrementAndGet();
     CompletableFuture<?>[] posted = new CompletableFuture<?>[workers.size()];
     for (int i = 0; i < posted.length; i++) {
       CompletableFuture<Void> done = new CompletableFuture<>();
@@ -42,6 +45,11 @@ public final class Slot<T> {
       });
     }
     return CompletableFuture.allOf(posted);
+  }
+
+  /** How many values have been published (each one posted to every worker). */
+  public long publishCount() {
+    return published.get();
   }
 
   /** The value most recently published by the main thread. */

@@ -37,6 +37,8 @@ public final class ClusterManager {
   private final Map<String, Entry> clusters = new LinkedHashMap<>();
   private final ScheduledExecutorService dns;
   private final HealthThread healthThread;
+  /** While {@link #addAll} runs: the one publish its clusters wait for (null otherwise). */
+  private CompletableFuture<Void> deferred;
   private final FastThreadLocal<WorkerClusters> perWorker = new FastThreadLocal<>() {
     @Override
     protected WorkerClusters initialValue() {
@@ -93,6 +95,37 @@ public final class ClusterManager {
       }
     }
     return entry.warmed;
+  }
+
+  /**
+   * Adds clusters (the bootstrap's) with one publish for them all: publishing after each would post
+   * the growing set to every worker once per cluster, quadratic in the number of clusters. Returns
+   * each cluster's {@link #addOrUpdate} future, in order.
+   */
+  public synchronized List<CompletableFuture<Void>> addAll(List<ClusterConfig> configs) {
+    CompletableFuture<Void> published = new CompletableFuture<>();
+    deferred = published;
+    List<CompletableFuture<Void>> warm = new ArrayList<>(configs.size());
+    try {
+      for (ClusterConfig config : configs) {
+        warm.add(addOrUpdate(config));
+      }
+    } finally {
+      deferred = null;
+      publish().whenComplete((v, e) -> {
+        if (e != null) {
+          published.completeExceptionally(e);
+        } else {
+          published.complete(null);
+        }
+      });
+    }
+    return warm;
+  }
+
+  /** How many times the cluster set has been published to the workers. */
+  public long publishCount() {
+    return slot.publishCount();
   }
 
   /** Sets an EDS cluster's hosts. */
@@ -175,6 +208,9 @@ public final class ClusterManager {
   }
 
   private CompletableFuture<Void> publish() {
+    if (deferred != null) {
+      return deferred;  // addAll publishes once at its end
+    }
     Map<String, ActiveCluster> active = new LinkedHashMap<>();
     for (Entry entry : clusters.values()) {
       active.put(entry.config.name(), entry.active);

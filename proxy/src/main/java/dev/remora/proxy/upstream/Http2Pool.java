@@ -1,5 +1,6 @@
 package dev.remora.proxy.upstream;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -7,7 +8,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -18,6 +21,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -32,6 +36,7 @@ import java.util.ArrayDeque;
  * {@link #OVERFLOW}); the connection counts towards max_connections but is always opened.
  */
 public final class Http2Pool implements ConnectionPool {
+  private static final CharSequence STREAM_ID = HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text();
   private final EventLoop loop;
   private final Host host;
   private final ClusterConfig cluster;
@@ -212,6 +217,8 @@ public final class Http2Pool implements ConnectionPool {
   private final class StreamHandler extends ChannelInboundHandlerAdapter implements UpstreamStream {
     Http2StreamChannel channel;
     UpstreamResponseListener listener;
+    /** Request headers not yet written: the next part decides whether they carry END_STREAM. */
+    HttpRequest heldHeaders;
     boolean responseDone;
     /** The server reset the stream with REFUSED_STREAM: it did not process it, so a retry is safe. */
     boolean refused;
@@ -222,23 +229,43 @@ public final class Http2Pool implements ConnectionPool {
 
     @Override
     public void write(HttpObject part) {
-      if (part instanceof HttpRequest && !(part instanceof LastHttpContent)) {
-        // HEADERS go with the first DATA when it comes in the same read; a body (or a gRPC stream's first
-        // message) may be slow to come: the flush after this read of the client sends them anyway
-        channel.write(part, channel.voidPromise());
-        channel.eventLoop().execute(flush);
-      } else {
-        // every DATA frame goes on as it comes: the upstream may answer before the rest is sent
-        channel.writeAndFlush(part, channel.voidPromise());
+      if (part instanceof HttpRequest request && !(part instanceof LastHttpContent)) {
+        // held until the next part shows whether they end the stream (a GET: one HEADERS with END_STREAM, as
+        // Envoy sends it, not HEADERS and an empty DATA); a body, or a gRPC stream's first message, may be
+        // slow to come: the task after this read of the client sends the headers on their own then
+        heldHeaders = request;
+        channel.eventLoop().execute(sendHeld);
+        return;
       }
+      HttpRequest headers = heldHeaders;
+      if (headers != null) {
+        heldHeaders = null;
+        if (part instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+          last.release();
+          channel.writeAndFlush(new DefaultFullHttpRequest(headers.protocolVersion(), headers.method(), headers.uri(),
+              Unpooled.EMPTY_BUFFER, headers.headers(), EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+          return;
+        }
+        // HEADERS go out with the first DATA in one flush
+        channel.write(headers, channel.voidPromise());
+      }
+      // every DATA frame goes on as it comes: the upstream may answer before the rest is sent
+      channel.writeAndFlush(part, channel.voidPromise());
     }
 
-    /** Flushes anything still written but not sent (nothing, and no syscall, when the body followed). */
-    private final Runnable flush = () -> channel.flush();
+    /** Sends headers still held after the read that brought them: the rest of the request is not there yet. */
+    private final Runnable sendHeld = () -> {
+      HttpRequest headers = heldHeaders;
+      if (headers != null) {
+        heldHeaders = null;
+        channel.writeAndFlush(headers, channel.voidPromise());
+      }
+    };
 
     @Override
     public void reset() {
       listener = null;
+      heldHeaders = null;
       channel.close();
     }
 
@@ -255,6 +282,8 @@ public final class Http2Pool implements ConnectionPool {
         return;
       }
       if (msg instanceof HttpResponse response) {
+        // Netty's conversion adds the stream id as a header: no part of the answer, not sent on
+        response.headers().remove(STREAM_ID);
         int code = response.status().code();
         if (code >= 100 && code < 200) {
           ReferenceCountUtil.release(msg);

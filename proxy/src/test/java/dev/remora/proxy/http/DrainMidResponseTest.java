@@ -1,9 +1,11 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -85,28 +87,8 @@ class DrainMidResponseTest {
   @Test
   void aResponseWhoseHeadSaidKeepAliveDoesNotCloseTheConnection() throws Exception {
     try (SlowBodyUpstream upstream = new SlowBodyUpstream()) {
-      var bootstrap = TestBootstraps.parse("""
-          static_resources:
-            listeners:
-            - name: edge
-              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-              filter_chains:
-              - filters:
-                - name: envoy.filters.network.http_connection_manager
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                    stat_prefix: edge
-                    drain_timeout: 60s
-                    route_config:
-                      virtual_hosts: [{name: all, domains: ["*"], routes: [{match: {prefix: "/"}, route: {cluster: slow}}]}]
-                    http_filters: [{name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}]
-            clusters:
-            - name: slow
-              type: STATIC
-              load_assignment:
-                cluster_name: slow
-                endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-          """.formatted(upstream.socket.getLocalPort()));
+      var bootstrap = ProxyBootstraps.http().listener("edge", "edge").managerFields("drain_timeout: 60s")
+          .routes(everythingTo("slow")).clusters(cluster("slow", "", upstream.socket.getLocalPort())).bootstrap();
       try (Server server = Server.start(bootstrap, 1); Socket client = new Socket()) {
         client.connect(new InetSocketAddress("127.0.0.1", server.listenerAddress("edge").getPort()), 2_000);
         client.setSoTimeout(10_000);

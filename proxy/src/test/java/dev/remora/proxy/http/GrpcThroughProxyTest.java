@@ -1,10 +1,12 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.remora.proxy.server.Server;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -37,40 +39,8 @@ class GrpcThroughProxyTest {
     health.setStatus("shop.Catalog", HealthCheckResponse.ServingStatus.SERVING);
     backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(health.getHealthService()).build().start();
-    proxy = Server.start(TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: grpc
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: grpc
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        route: {cluster: backend}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          clusters:
-          - name: backend
-            type: STATIC
-            typed_extension_protocol_options:
-              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                explicit_http_config: {http2_protocol_options: {}}
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(backend.getPort())), 1);
+    proxy = Server.start(ProxyBootstraps.http().listener("grpc", "grpc").routes(everythingTo("backend"))
+        .clusters(cluster("backend", ProxyBootstraps.EXPLICIT_HTTP2, backend.getPort())).bootstrap(), 1);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", proxy.listenerAddress("grpc").getPort()).usePlaintext().build();
   }
 

@@ -1,11 +1,13 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ExternalTools;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -28,37 +30,8 @@ class H2specTest {
   void h2specConformance() throws Exception {
     Path h2spec = ExternalTools.require("h2spec");
     try (EchoUpstream upstream = new EchoUpstream("backend")) {
-      Server server = Server.start(TestBootstraps.parse("""
-          static_resources:
-            listeners:
-            - name: h2
-              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-              filter_chains:
-              - filters:
-                - name: envoy.filters.network.http_connection_manager
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                    codec_type: HTTP2
-                    stat_prefix: h2
-                    route_config:
-                      virtual_hosts:
-                      - name: all
-                        domains: ["*"]
-                        routes:
-                        - match: {prefix: "/"}
-                          route: {cluster: backend}
-                    http_filters:
-                    - name: envoy.filters.http.router
-                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-            clusters:
-            - name: backend
-              type: STATIC
-              load_assignment:
-                cluster_name: backend
-                endpoints:
-                - lb_endpoints:
-                  - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-          """.formatted(upstream.port())), 1);
+      Server server = Server.start(ProxyBootstraps.http().listener("h2", "h2").managerFields("codec_type: HTTP2")
+          .routes(everythingTo("backend")).clusters(cluster("backend", "", upstream.port())).bootstrap(), 1);
       try {
         int port = server.listenerAddress("h2").getPort();
         Process run = new ProcessBuilder(h2spec.toString(), "-h", "127.0.0.1", "-p", Integer.toString(port), "-o", "3")

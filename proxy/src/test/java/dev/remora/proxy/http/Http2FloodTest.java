@@ -1,11 +1,13 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,36 +41,8 @@ class Http2FloodTest {
   @BeforeEach
   void start() throws Exception {
     upstream = new EchoUpstream("backend");
-    server = Server.start(TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: h2
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: h2
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        route: {cluster: backend}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          clusters:
-          - name: backend
-            type: STATIC
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(upstream.port())), 1);
+    server = Server.start(ProxyBootstraps.http().listener("h2", "h2")
+        .routes(everythingTo("backend")).clusters(cluster("backend", "", upstream.port())).bootstrap(), 1);
   }
 
   @AfterEach

@@ -5,25 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
+import dev.remora.proxy.testing.H2cUpstream;
 import dev.remora.proxy.testing.ProxyBootstraps;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,34 +35,24 @@ import org.junit.jupiter.api.Test;
  * request and pending counts are all given back once the streams close.
  */
 class Http2RetryTest {
-  private NioEventLoopGroup group;
-  private Channel listening;
+  private H2cUpstream upstream;
   private Server server;
   private final ConcurrentHashMap<String, AtomicInteger> tries = new ConcurrentHashMap<>();
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
-    group = new NioEventLoopGroup(1);
-    listening = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(), new RefuseFirst());
-          }
-        }).bind("127.0.0.1", 0).sync().channel();
-    int port = ((InetSocketAddress) listening.localAddress()).getPort();
-    server = Server.start(ProxyBootstraps.http("", "", new String[] {
+    upstream = new H2cUpstream(RefuseFirst::new);
+    server = Server.start(ProxyBootstraps.http().routes(
         "{match: {prefix: \"/retried\"}, route: {cluster: h2, retry_policy: {retry_on: \"refused-stream\"}}}",
-        "{match: {prefix: \"/\"}, route: {cluster: h2, retry_policy: {retry_on: \"connect-failure\"}}}"},
-        cluster("h2", "http2_protocol_options: {}", port)), 1);
+        "{match: {prefix: \"/\"}, route: {cluster: h2, retry_policy: {retry_on: \"connect-failure\"}}}")
+        .clusters(cluster("h2", "http2_protocol_options: {}", upstream.port())).bootstrap(), 1);
   }
 
   @AfterEach
   void stop() throws Exception {
     server.close();
-    listening.close().sync();
-    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+    upstream.close();
   }
 
   /** Refuses the first stream for each path; answers the others 200 with "try N". */
@@ -77,7 +60,7 @@ class Http2RetryTest {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
       if (!(frame instanceof Http2HeadersFrame headers)) {
-        return;  // the request's (empty) end of stream: answered already
+        return;  // the rest of a request: answered at its headers already
       }
       String path = headers.headers().path().toString();
       int n = tries.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();

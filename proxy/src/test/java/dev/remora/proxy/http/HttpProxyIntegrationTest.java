@@ -1,14 +1,16 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.ExternalTools;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import dev.remora.proxy.testing.RawHttp;
-import dev.remora.proxy.testing.TestBootstraps;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,64 +31,17 @@ class HttpProxyIntegrationTest {
   @BeforeEach
   void start() throws Exception {
     upstream = new EchoUpstream("backend");
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
-    server = Server.start(TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: web
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: ingress_http
-                  request_headers_timeout: 0.5s
-                  route_config:
-                    name: local
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/direct"}
-                        direct_response: {status: 200, body: {inline_string: "hello direct"}}
-                      - match: {prefix: "/missing-cluster"}
-                        route: {cluster: nowhere}
-                      - match: {prefix: "/empty"}
-                        route: {cluster: empty}
-                      - match: {prefix: "/closed"}
-                        route: {cluster: closed}
-                      - match: {prefix: "/delay"}
-                        route: {cluster: backend, timeout: 0.3s}
-                      - match: {prefix: "/"}
-                        route: {cluster: backend}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-          clusters:
-          - name: backend
-            connect_timeout: 1s
-            type: STATIC
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-          - name: empty
-            type: STATIC
-            load_assignment: {cluster_name: empty}
-          - name: closed
-            connect_timeout: 1s
-            type: STATIC
-            load_assignment:
-              cluster_name: closed
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(upstream.port(), closedPort)), 2);
+    closedPort = ExternalTools.freePort();
+    server = Server.start(ProxyBootstraps.http().managerFields("request_headers_timeout: 0.5s")
+        .routes("{match: {prefix: \"/direct\"}, direct_response: {status: 200, body: {inline_string: \"hello direct\"}}}",
+            "{match: {prefix: \"/missing-cluster\"}, route: {cluster: nowhere}}",
+            "{match: {prefix: \"/empty\"}, route: {cluster: empty}}",
+            "{match: {prefix: \"/closed\"}, route: {cluster: closed}}",
+            "{match: {prefix: \"/delay\"}, route: {cluster: backend, timeout: 0.3s}}",
+            everythingTo("backend"))
+        .clusters(cluster("backend", "", upstream.port()), "{name: empty, type: STATIC, load_assignment: {cluster_name: empty}}",
+            cluster("closed", "", closedPort))
+        .bootstrap(), 2);
   }
 
   @AfterEach

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
+import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.ProxyBootstraps;
 import dev.remora.proxy.testing.ScriptedUpstream;
 import java.io.ByteArrayInputStream;
@@ -199,10 +200,7 @@ class RetryIntegrationTest {
 
   @Test
   void connectFailureIsRetriedOnAnotherHost() throws Exception {
-    int closedPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
+    int closedPort = ExternalTools.freePort();
     // one worker: its round robin alternates between the two hosts, so some first tries hit the closed port
     start(1, "", "", new String[] {
         "{match: {prefix: \"/\"}, route: {cluster: pair, retry_policy: {retry_on: \"connect-failure\"}}}"},

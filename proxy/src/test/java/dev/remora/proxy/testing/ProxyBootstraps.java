@@ -1,51 +1,35 @@
 package dev.remora.proxy.testing;
 
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
-/** Bootstrap YAML for one HTTP listener (routes and clusters in YAML flow style), parsed as the proxy reads it. */
+/**
+ * Bootstrap YAML for the shape most proxy tests share: one HTTP listener on a loopback port chosen by
+ * the system, its connection manager with the router, one virtual host for every domain, and STATIC
+ * clusters; routes and clusters in YAML flow style. Parsed as the proxy reads it.
+ */
 public final class ProxyBootstraps {
   private ProxyBootstraps() {
   }
 
+  /** A listener "web" with stat_prefix "ingress_http", to be filled in. */
+  public static Http http() {
+    return new Http();
+  }
+
   /**
-   * @param listenerExtra extra listener fields in flow style ("" for none), e.g.
+   * @param listenerExtra one extra listener field ("" for none), e.g.
    *     {@code per_connection_buffer_limit_bytes: 1024}
-   * @param virtualHostExtra extra virtual host fields in flow style ("" for none)
+   * @param virtualHostExtra one extra virtual host field ("" for none)
    * @param routes one flow-style route per element
    * @param clusters one flow-style cluster per element
    */
-  public static io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap http(String listenerExtra, String virtualHostExtra,
-      String[] routes, String... clusters) {
-    String routeList = Arrays.stream(routes).map(r -> "                - " + r).collect(Collectors.joining("\n"));
-    String clusterList = Arrays.stream(clusters).map(c -> "  - " + c).collect(Collectors.joining("\n"));
-    return TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: web
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            %s
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: ingress_http
-                  route_config:
-                    name: local
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      %s
-                      routes:
-        %s
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-          clusters:
-        %s
-        """.formatted(listenerExtra, virtualHostExtra, routeList, clusterList));
+  public static Bootstrap http(String listenerExtra, String virtualHostExtra, String[] routes, String... clusters) {
+    return http().listenerFields(listenerExtra).virtualHostFields(virtualHostExtra).routes(routes).clusters(clusters)
+        .bootstrap();
   }
 
   /** A STATIC cluster on 127.0.0.1 with one endpoint per port; {@code extra}: more fields in flow style. */
@@ -55,5 +39,99 @@ public final class ProxyBootstraps {
         .collect(Collectors.joining(", "));
     return "{name: " + name + ", connect_timeout: 1s, type: STATIC" + (extra.isEmpty() ? "" : ", " + extra)
         + ", load_assignment: {cluster_name: " + name + ", endpoints: [{lb_endpoints: [" + endpoints + "]}]}}";
+  }
+
+  /** Cluster fields (for {@link #cluster}'s {@code extra}) that make it speak HTTP/2 to its hosts. */
+  public static final String EXPLICIT_HTTP2 = "typed_extension_protocol_options: {envoy.extensions.upstreams.http.v3.HttpProtocolOptions: "
+      + "{\"@type\": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions, "
+      + "explicit_http_config: {http2_protocol_options: {}}}}";
+
+  /** A route sending every path to {@code cluster}. */
+  public static String everythingTo(String cluster) {
+    return "{match: {prefix: \"/\"}, route: {cluster: " + cluster + "}}";
+  }
+
+  /** The bootstrap being written; each extra field is one {@code key: value} line (the value in flow style). */
+  public static final class Http {
+    private String listener = "web";
+    private String statPrefix = "ingress_http";
+    private final List<String> listenerFields = new ArrayList<>();
+    private final List<String> managerFields = new ArrayList<>();
+    private final List<String> virtualHostFields = new ArrayList<>();
+    private final List<String> routes = new ArrayList<>();
+    private final List<String> clusters = new ArrayList<>();
+
+    private Http() {
+    }
+
+    /** The listener's name and its connection manager's stat_prefix (stats under {@code http.<statPrefix>.}). */
+    public Http listener(String name, String statPrefix) {
+      this.listener = name;
+      this.statPrefix = statPrefix;
+      return this;
+    }
+
+    public Http listenerFields(String... fields) {
+      return add(listenerFields, fields);
+    }
+
+    /** Fields of the HttpConnectionManager, e.g. {@code codec_type: HTTP2}. */
+    public Http managerFields(String... fields) {
+      return add(managerFields, fields);
+    }
+
+    public Http virtualHostFields(String... fields) {
+      return add(virtualHostFields, fields);
+    }
+
+    public Http routes(String... flowStyle) {
+      return add(routes, flowStyle);
+    }
+
+    public Http clusters(String... flowStyle) {
+      return add(clusters, flowStyle);
+    }
+
+    private Http add(List<String> to, String... items) {
+      Arrays.stream(items).filter(s -> !s.isEmpty()).forEach(to::add);
+      return this;
+    }
+
+    public Bootstrap bootstrap() {
+      return TestBootstraps.parse("""
+          static_resources:
+            listeners:
+            - name: %s
+              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+          %s
+              filter_chains:
+              - filters:
+                - name: envoy.filters.network.http_connection_manager
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                    stat_prefix: %s
+          %s
+                    route_config:
+                      name: local
+                      virtual_hosts:
+                      - name: all
+                        domains: ["*"]
+          %s
+                        routes:
+          %s
+                    http_filters:
+                    - name: envoy.filters.http.router
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+            clusters:
+          %s
+          """.formatted(listener, lines(4, "", listenerFields), statPrefix, lines(10, "", managerFields),
+          lines(14, "", virtualHostFields), lines(14, "- ", routes), lines(2, "- ", clusters)));
+    }
+
+    private static String lines(int indent, String prefix, List<String> items) {
+      String pad = " ".repeat(indent) + prefix;
+      return items.stream().map(i -> pad + i).collect(Collectors.joining("\n"));
+    }
   }
 }
