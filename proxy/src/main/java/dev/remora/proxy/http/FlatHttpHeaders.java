@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * An HTTP/1.1 message's header table as parallel arrays in arrival order, for the proxy's own codec.
@@ -160,15 +161,7 @@ public final class FlatHttpHeaders extends HttpHeaders {
 
   @Override
   public Integer getInt(CharSequence name) {
-    CharSequence value = getCharSequence(name);
-    if (value == null) {
-      return null;
-    }
-    try {
-      return value instanceof AsciiString ascii ? ascii.parseInt() : Integer.parseInt(value.toString());
-    } catch (RuntimeException e) {
-      return null;
-    }
+    return parsed(name, AsciiString::parseInt, Integer::parseInt);
   }
 
   @Override
@@ -179,12 +172,18 @@ public final class FlatHttpHeaders extends HttpHeaders {
 
   @Override
   public Short getShort(CharSequence name) {
+    return parsed(name, AsciiString::parseShort, Short::parseShort);
+  }
+
+  /** The first value of {@code name} parsed in place when it is stored as bytes; null if absent or not a number. */
+  private <T> T parsed(CharSequence name, Function<AsciiString, T> fromAscii,
+      Function<String, T> fromString) {
     CharSequence value = getCharSequence(name);
     if (value == null) {
       return null;
     }
     try {
-      return value instanceof AsciiString ascii ? ascii.parseShort() : Short.parseShort(value.toString());
+      return value instanceof AsciiString ascii ? fromAscii.apply(ascii) : fromString.apply(value.toString());
     } catch (RuntimeException e) {
       return null;
     }
