@@ -522,14 +522,7 @@ public final class FlatHttpHeaders extends HttpHeaders {
   public HttpHeaders set(CharSequence name, Iterable<?> values) {
     checkedName(name);
     removeAll(name);
-    int hash = AsciiString.hashCode(name);
-    for (Object value : values) {
-      if (value == null) {
-        break;
-      }
-      append(name, hash, checkedValue(value));
-    }
-    return this;
+    return add(name, values);
   }
 
   @Override
