@@ -1,5 +1,6 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.Http1Wire.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
@@ -9,7 +10,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -17,9 +17,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import dev.remora.proxy.testing.Http1Wire;
 import org.junit.jupiter.api.Test;
 
 class Http1RequestDecoderTest {
@@ -206,10 +206,6 @@ class Http1RequestDecoderTest {
     return new Http1RequestDecoder(MAX_HEADERS);
   }
 
-  static ByteBuf bytes(String s) {
-    return Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
-  }
-
   /** Writes {@code input} in pieces of {@code piece} bytes and describes what came out. */
   static List<String> decode(Supplier<ChannelHandler> decoder, String input, int piece) {
     EmbeddedChannel channel = new EmbeddedChannel(decoder.get());
@@ -219,32 +215,9 @@ class Http1RequestDecoderTest {
     return summarize(channel);
   }
 
-  /** One line per message, body parts joined, so two decoders that split bodies differently compare equal. */
   static List<String> summarize(EmbeddedChannel channel) {
-    List<String> out = new ArrayList<>();
-    StringBuilder body = new StringBuilder();
-    Object msg;
-    while ((msg = channel.readInbound()) != null) {
-      if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-        out.add("failure");
-      }
-      if (msg instanceof HttpMessage m) {
-        out.add(m.toString().replaceAll("\\(decodeResult: [^)]*\\)", "").replace("DefaultHttpHeaders", "")
-            .replace("FlatHttpHeaders", "") + " " + m.headers().entries());
-      }
-      if (msg instanceof HttpContent c) {
-        body.append(c.content().toString(StandardCharsets.ISO_8859_1));
-        if (msg instanceof LastHttpContent last) {
-          out.add("body " + body + " trailers " + last.trailingHeaders().entries());
-          body.setLength(0);
-        }
-        c.release();
-      }
-    }
-    if (body.length() > 0) {
-      out.add("partial body " + body);
-    }
-    return out;
+    return Http1Wire.summarize(channel, m -> m.toString().replaceAll("\\(decodeResult: [^)]*\\)", "")
+        .replace("DefaultHttpHeaders", "").replace("FlatHttpHeaders", ""));
   }
 
   /** Netty's decoder as Remora configured it before its own codec, for comparison. */

@@ -1,5 +1,6 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.Http1Wire.encode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
@@ -64,19 +65,6 @@ class Http1ResponseEncoderTest {
     channel.writeOutbound(raw);
     assertThat((Object) channel.readOutbound()).isSameAs(raw);
     raw.release();
-  }
-
-  static String encode(EmbeddedChannel channel, List<HttpObject> messages) {
-    for (HttpObject msg : messages) {
-      channel.writeOutbound(msg);
-    }
-    StringBuilder out = new StringBuilder();
-    Object buf;
-    while ((buf = channel.readOutbound()) != null) {
-      out.append(((ByteBuf) buf).toString(StandardCharsets.ISO_8859_1));
-      ((ByteBuf) buf).release();
-    }
-    return out.toString();
   }
 
   private static DefaultFullHttpResponse full(HttpResponseStatus status, String body, String... headers) {

@@ -1,8 +1,8 @@
 package dev.remora.proxy.upstream;
 
+import static dev.remora.proxy.testing.Http1Wire.encode;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -53,16 +53,4 @@ class Http1RequestEncoderTest {
     return request;
   }
 
-  private static String encode(EmbeddedChannel channel, List<HttpObject> messages) {
-    for (HttpObject msg : messages) {
-      channel.writeOutbound(msg);
-    }
-    StringBuilder out = new StringBuilder();
-    Object buf;
-    while ((buf = channel.readOutbound()) != null) {
-      out.append(((ByteBuf) buf).toString(StandardCharsets.ISO_8859_1));
-      ((ByteBuf) buf).release();
-    }
-    return out.toString();
-  }
 }

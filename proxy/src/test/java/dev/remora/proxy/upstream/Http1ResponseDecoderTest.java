@@ -1,13 +1,11 @@
 package dev.remora.proxy.upstream;
 
+import static dev.remora.proxy.testing.Http1Wire.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -15,8 +13,8 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
+import dev.remora.proxy.testing.Http1Wire;
 import org.junit.jupiter.api.Test;
 
 class Http1ResponseDecoderTest {
@@ -125,34 +123,7 @@ class Http1ResponseDecoderTest {
     }
   }
 
-  private static ByteBuf bytes(String s) {
-    return Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
-  }
-
   private static List<String> summarize(EmbeddedChannel channel) {
-    List<String> out = new ArrayList<>();
-    StringBuilder body = new StringBuilder();
-    Object msg;
-    while ((msg = channel.readInbound()) != null) {
-      if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-        out.add("failure");
-      }
-      if (msg instanceof HttpMessage m) {
-        HttpResponse r = (HttpResponse) m;
-        out.add(r.protocolVersion() + " " + r.status() + " " + m.headers().entries());
-      }
-      if (msg instanceof HttpContent c) {
-        body.append(c.content().toString(StandardCharsets.ISO_8859_1));
-        if (msg instanceof LastHttpContent last) {
-          out.add("body " + body + " trailers " + last.trailingHeaders().entries());
-          body.setLength(0);
-        }
-        c.release();
-      }
-    }
-    if (body.length() > 0) {
-      out.add("partial body " + body);
-    }
-    return out;
+    return Http1Wire.summarize(channel, m -> ((HttpResponse) m).protocolVersion() + " " + ((HttpResponse) m).status());
   }
 }
