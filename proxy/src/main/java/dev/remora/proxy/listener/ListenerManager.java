@@ -11,7 +11,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollChannelOption;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -121,7 +120,7 @@ public final class ListenerManager {
     if (workers.transport().reusePort()) {
       for (EventLoop loop : workers.loops()) {
         Channel channel = serverBootstrap(loop, initializer)
-            .option(EpollChannelOption.SO_REUSEPORT, true)
+            .option(workers.transport().reusePortOption(), true)
             .bind(address).syncUninterruptibly().channel();
         active.channels.add(channel);
         // port 0: the first bind chooses the port, the other workers share it

@@ -48,7 +48,7 @@ public final class Main {
       return;
     }
     try {
-      Server server = Server.start(bootstrap, options.concurrency());
+      Server server = Server.start(bootstrap, options.concurrency(), options.transport());
       server.listeners().drainTimeMillis(options.drainTime().toMillis());
       XdsRuntime.start(server, bootstrap, options.serviceNode(), options.serviceCluster());
       ServerLifecycle lifecycle = new ServerLifecycle(server, options.drainTime());
@@ -67,7 +67,7 @@ public final class Main {
       }
       lifecycle.installSignalHandlers();
       System.err.printf(Locale.ROOT, "remora: serving with %d workers (%s), ready in %d ms%n", server.workers().size(),
-          server.workers().transport(), (System.nanoTime() - started) / 1_000_000);
+          server.workers().transport().flagName(), (System.nanoTime() - started) / 1_000_000);
     } catch (ConfigException e) {
       System.err.println("error initializing configuration '" + options.configPath() + "': " + e.getMessage());
       System.exit(1);

@@ -10,7 +10,8 @@ import java.util.Locale;
 /**
  * The command line, with Envoy's flag names:
  * {@code -c FILE [--config-yaml YAML] [--concurrency N] [--service-node ID] [--service-cluster NAME]
- * [--mode serve|validate] [-l LEVEL] [--drain-time-s N] [--parent-shutdown-time-s N]}.
+ * [--mode serve|validate] [-l LEVEL] [--drain-time-s N] [--parent-shutdown-time-s N]}, plus Remora's
+ * own {@code --transport auto|io_uring|epoll|nio}.
  * Values may follow the flag or be attached with {@code =}. Immutable.
  */
 public final class Options {
@@ -37,6 +38,7 @@ public final class Options {
   private LogLevel logLevel = LogLevel.INFO;
   private Duration drainTime = Duration.ofSeconds(600);
   private Duration parentShutdownTime = Duration.ofSeconds(900);
+  private Transport transport;
   private boolean help;
 
   private Options() {}
@@ -65,6 +67,7 @@ public final class Options {
         case "--drain-time-s" -> o.drainTime = seconds(flag, value != null ? value : next(args, ++i, flag));
         case "--parent-shutdown-time-s" ->
             o.parentShutdownTime = seconds(flag, value != null ? value : next(args, ++i, flag));
+        case "--transport" -> o.transport = Transport.named(value != null ? value : next(args, ++i, flag));
         case "--base-id", "--restart-epoch", "--hot-restart-version", "--use-dynamic-base-id" ->
             throw new UsageException(flag + ": not supported by Remora (no hot restart)");
         default -> throw new UsageException("unknown option " + arg);
@@ -112,6 +115,8 @@ public final class Options {
         "  -l, --log-level LEVEL       trace, debug, info, warning, error, critical, off (default info)",
         "      --drain-time-s N        seconds to drain connections on shutdown (default 600)",
         "      --parent-shutdown-time-s N  accepted for Envoy compatibility (default 900)",
+        "      --transport T           auto, io_uring, epoll or nio (default auto: the first of those",
+        "                              the kernel allows)",
         "  -h, --help                  this text",
         "");
   }
@@ -181,6 +186,11 @@ public final class Options {
 
   public int concurrency() {
     return concurrency;
+  }
+
+  /** {@code --transport}: the one named, else the best available. */
+  public Transport transport() {
+    return transport != null ? transport : Transport.best();
   }
 
   /** {@code --service-node}, or null to keep the bootstrap's {@code node.id}. */

@@ -47,8 +47,8 @@ public final class Server implements AutoCloseable {
   private AdminServer admin;
   private volatile SecretLookup secrets = SecretLookup.none();
 
-  private Server(int concurrency) {
-    this.workers = new Workers(concurrency, Transport.best());
+  private Server(int concurrency, Transport transport) {
+    this.workers = new Workers(concurrency, transport);
     this.stats = new Stats(concurrency);
     this.clusters = new ClusterManager(workers);
     this.listeners = new ListenerManager(workers, clusters, drain, stats);
@@ -87,7 +87,7 @@ public final class Server implements AutoCloseable {
 
   /** Compiles a bootstrap without serving it ({@code --mode validate}). */
   public static void validate(Bootstrap bootstrap) throws ConfigException {
-    Server server = new Server(1);
+    Server server = new Server(1, Transport.NIO);  // binds nothing: no native transport to load
     try {
       server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
       compile(bootstrap, server.compileContext());
@@ -107,9 +107,14 @@ public final class Server implements AutoCloseable {
     return total;
   }
 
-  /** Starts a proxy for a bootstrap: compiles it, then brings up clusters and listeners. */
+  /** Starts a proxy for a bootstrap on the best transport available. */
   public static Server start(Bootstrap bootstrap, int concurrency) throws ConfigException {
-    Server server = new Server(concurrency);
+    return start(bootstrap, concurrency, Transport.best());
+  }
+
+  /** Starts a proxy for a bootstrap: compiles it, then brings up clusters and listeners. */
+  public static Server start(Bootstrap bootstrap, int concurrency, Transport transport) throws ConfigException {
+    Server server = new Server(concurrency, transport);
     server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
     try {
       StaticConfig config = compile(bootstrap, server.compileContext());

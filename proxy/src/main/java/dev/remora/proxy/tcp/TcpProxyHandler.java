@@ -1,5 +1,6 @@
 package dev.remora.proxy.tcp;
 
+import dev.remora.proxy.server.Transport;
 import dev.remora.proxy.upstream.Host;
 import dev.remora.proxy.upstream.UpstreamConnector;
 import dev.remora.proxy.upstream.WorkerClusters;
@@ -51,7 +52,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     }
     downstream.config().setAutoRead(false);
     Relay back = new Relay(() -> downstream);
-    new UpstreamConnector(transportOf(downstream)).connect(downstream.eventLoop(), host, cluster.config().connectTimeoutMillis(),
+    new UpstreamConnector(Transport.of(downstream)).connect(downstream.eventLoop(), host, cluster.config().connectTimeoutMillis(),
         new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -79,11 +80,6 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
           }
         });
     downstream.read();
-  }
-
-  private static dev.remora.proxy.server.Transport transportOf(Channel ch) {
-    return ch instanceof io.netty.channel.epoll.EpollSocketChannel
-        ? dev.remora.proxy.server.Transport.EPOLL : dev.remora.proxy.server.Transport.NIO;
   }
 
   @Override
