@@ -313,10 +313,11 @@ public final class Http1Pool implements ConnectionPool {
       if (msg instanceof HttpContent content) {
         if (msg instanceof LastHttpContent) {
           responseDone = true;
-        }
-        if (UpstreamResponseListener.relay(content, l)) {
+          // back in the pool before the end reaches the client: the pipelined request it lets through
+          // then finds this connection idle instead of opening another (the listener is done with it)
           maybeRecycle();
         }
+        UpstreamResponseListener.relay(content, l);
       }
     }
 

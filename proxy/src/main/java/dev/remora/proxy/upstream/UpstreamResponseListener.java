@@ -20,11 +20,11 @@ public interface UpstreamResponseListener {
   /** The stream ended before the response did; {@code reason} is an Envoy-style reset reason. */
   void onUpstreamReset(String reason);
 
-  /** Hands one decoded body part to {@code listener}; true when it ended the response. */
-  static boolean relay(HttpContent content, UpstreamResponseListener listener) {
+  /** Hands one decoded body part to {@code listener}. */
+  static void relay(HttpContent content, UpstreamResponseListener listener) {
     if (!(content instanceof LastHttpContent last)) {
       listener.onResponseData(content.content(), false);
-      return false;
+      return;
     }
     if (last.trailingHeaders().isEmpty()) {
       listener.onResponseData(content.content(), true);
@@ -32,6 +32,5 @@ public interface UpstreamResponseListener {
       content.release();
       listener.onResponseTrailers(last.trailingHeaders());
     }
-    return true;
   }
 }

@@ -98,6 +98,20 @@ class Http1CodecIntegrationTest {
   }
 
   @Test
+  void pipelinedRequestsAreAnsweredInOrderOverOneUpstreamConnection() throws Exception {
+    String responses = RawHttp.exchange(listener(), "GET /doc HTTP/1.1\r\nHost: x\r\n\r\n"
+        + "GET /canonical HTTP/1.1\r\nHost: x\r\n\r\n"
+        + "GET /doc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10_000);
+
+    assertThat(responses.split("HTTP/1.1 200 ", -1)).hasSize(4);
+    assertThat(responses.indexOf("hello world")).isLessThan(responses.indexOf("content-language: en"));
+    assertThat(responses).endsWith("\r\n\r\nhello world");
+    assertThat(upstream.requests).containsExactly("GET /doc HTTP/1.1", "GET /canonical HTTP/1.1", "GET /doc HTTP/1.1");
+    // each request goes upstream once the one before it has been answered: the connection is free again
+    assertThat(upstream.connections.get()).isEqualTo(1);
+  }
+
+  @Test
   void headerNamesKeepTheSpellingTheUpstreamSent() throws Exception {
     String response = RawHttp.exchange(listener(), "GET /canonical HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10_000);
 
