@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,10 @@ public final class ClusterManager {
   private final Map<String, Entry> clusters = new LinkedHashMap<>();
   private final ScheduledExecutorService dns;
   private final HealthThread healthThread;
-  /** While {@link #addAll} runs: the one publish its clusters wait for (null otherwise). */
+  /** While {@link #inOnePublish} runs: the one publish its changes wait for (null otherwise). */
   private CompletableFuture<Void> deferred;
+  /** A change inside {@link #inOnePublish} asked for a publish. */
+  private boolean publishDeferred;
   private final FastThreadLocal<WorkerClusters> perWorker = new FastThreadLocal<>() {
     @Override
     protected WorkerClusters initialValue() {
@@ -98,21 +101,45 @@ public final class ClusterManager {
   }
 
   /**
-   * Adds clusters (the bootstrap's) with one publish for them all: publishing after each would post
-   * the growing set to every worker once per cluster, quadratic in the number of clusters. Returns
-   * each cluster's {@link #addOrUpdate} future, in order.
+   * Adds clusters (the bootstrap's) with one publish for them all. Returns each cluster's
+   * {@link #addOrUpdate} future, in order.
    */
-  public synchronized List<CompletableFuture<Void>> addAll(List<ClusterConfig> configs) {
-    CompletableFuture<Void> published = new CompletableFuture<>();
-    deferred = published;
-    List<CompletableFuture<Void>> warm = new ArrayList<>(configs.size());
-    try {
+  public List<CompletableFuture<Void>> addAll(List<ClusterConfig> configs) {
+    return inOnePublish(() -> {
+      List<CompletableFuture<Void>> warm = new ArrayList<>(configs.size());
       for (ClusterConfig config : configs) {
         warm.add(addOrUpdate(config));
       }
+      return warm;
+    });
+  }
+
+  /**
+   * Runs {@code changes} (any number of adds, updates and removals: a bootstrap's clusters, a CDS
+   * response) and publishes the cluster set to the workers once, at the end (not at all when
+   * nothing changed). Publishing after each
+   * change would post the growing set to every worker once per cluster, quadratic in their number.
+   * Changes other threads make meanwhile (DNS answers, health) join that publish.
+   */
+  public <T> T inOnePublish(Supplier<T> changes) {
+    CompletableFuture<Void> published;
+    synchronized (this) {
+      if (deferred != null) {
+        return changes.get();  // inside another batch: its publish covers these changes too
+      }
+      published = new CompletableFuture<>();
+      deferred = published;
+    }
+    try {
+      return changes.get();
     } finally {
-      deferred = null;
-      publish().whenComplete((v, e) -> {
+      CompletableFuture<Void> done;
+      synchronized (this) {
+        deferred = null;
+        done = publishDeferred ? publish() : CompletableFuture.completedFuture(null);
+        publishDeferred = false;
+      }
+      done.whenComplete((v, e) -> {
         if (e != null) {
           published.completeExceptionally(e);
         } else {
@@ -120,7 +147,6 @@ public final class ClusterManager {
         }
       });
     }
-    return warm;
   }
 
   /** How many times the cluster set has been published to the workers. */
@@ -209,7 +235,8 @@ public final class ClusterManager {
 
   private CompletableFuture<Void> publish() {
     if (deferred != null) {
-      return deferred;  // addAll publishes once at its end
+      publishDeferred = true;
+      return deferred;  // inOnePublish publishes once at its end
     }
     Map<String, ActiveCluster> active = new LinkedHashMap<>();
     for (Entry entry : clusters.values()) {

@@ -201,6 +201,21 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   private Map<String, String> applyClusters(String version, List<Resource> resources, Set<String> removed, boolean sotw) {
     cds.updateAttempt.inc();
     Map<String, String> errors = new LinkedHashMap<>();
+    // the whole response reaches the workers in one publish, however many clusters it changes
+    boolean changed = server.clusters().inOnePublish(() -> changeClusters(resources, removed, sotw, errors));
+    updateEndpointInterest();
+    updateSecretInterest();
+    if (errors.isEmpty()) {
+      cdsVersion = version;
+      cds.accepted(version, changed);
+    } else {
+      cds.updateRejected.inc();
+    }
+    return errors;
+  }
+
+  /** Applies a CDS response's clusters and removals; true when the set in service changed. */
+  private boolean changeClusters(List<Resource> resources, Set<String> removed, boolean sotw, Map<String, String> errors) {
     Set<String> seen = new HashSet<>();
     boolean changed = false;
     for (Resource resource : resources) {
@@ -222,15 +237,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
         changed = true;
       }
     }
-    updateEndpointInterest();
-    updateSecretInterest();
-    if (errors.isEmpty()) {
-      cdsVersion = version;
-      cds.accepted(version, changed);
-    } else {
-      cds.updateRejected.inc();
-    }
-    return errors;
+    return changed;
   }
 
   /** Why a cluster is compiled: a CDS update, a secret it names arrived or changed, or its secrets timed out. */
@@ -460,6 +467,11 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   // ---- EDS ----
 
   private Map<String, String> applyEndpoints(List<Resource> resources, Set<String> removed) {
+    // one publish for the response, however many clusters' endpoints it changes
+    return server.clusters().inOnePublish(() -> changeEndpoints(resources, removed));
+  }
+
+  private Map<String, String> changeEndpoints(List<Resource> resources, Set<String> removed) {
     Map<String, String> errors = new LinkedHashMap<>();
     // who uses each service, found once per response (SotW sends every subscribed service each time)
     Map<String, List<DynCluster>> usersByService = new HashMap<>();
