@@ -594,6 +594,58 @@ public final class FlatHttpHeaders extends HttpHeaders {
     recomputePresent();
   }
 
+  /** Names to remove together ({@link #removeAll(Names)}): their hashes and presence bits, computed once. */
+  public static final class Names {
+    private final AsciiString[] names;
+    private final int[] hashes;
+    private final long bits;
+
+    public Names(AsciiString... names) {
+      this.names = names.clone();
+      this.hashes = new int[names.length];
+      long b = 0;
+      for (int i = 0; i < names.length; i++) {
+        hashes[i] = AsciiString.hashCode(names[i]);
+        b |= 1L << hashes[i];
+      }
+      this.bits = b;
+    }
+
+    boolean contains(CharSequence name, int hash) {
+      for (int i = 0; i < names.length; i++) {
+        if (hashes[i] == hash && (name == names[i] || names[i].contentEqualsIgnoreCase(name))) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Removes every header with one of {@code remove}'s names in one pass over the table, or without
+   * looking at it when the presence bits rule them all out (the usual case for hop-by-hop headers).
+   */
+  public void removeAll(Names remove) {
+    if ((present & remove.bits) == 0) {
+      return;
+    }
+    int kept = 0;
+    for (int i = 0; i < size; i++) {
+      if (!remove.contains(names[i], hashes[i])) {
+        names[kept] = names[i];
+        values[kept] = values[i];
+        hashes[kept] = hashes[i];
+        kept++;
+      }
+    }
+    if (kept < size) {
+      Arrays.fill(names, kept, size, null);
+      Arrays.fill(values, kept, size, null);
+      size = kept;
+      recomputePresent();
+    }
+  }
+
   private void removeAt(int index) {
     int moved = size - index - 1;
     System.arraycopy(names, index + 1, names, index, moved);

@@ -56,7 +56,7 @@ final class Http1ResponseEncoder extends Http1Encoder {
     HttpResponseStatus status = response.status();
     int code = status.code();
     boolean cacheable = response.protocolVersion() == HttpVersion.HTTP_1_1 && code >= 0 && code < 600
-        && HttpResponseStatus.valueOf(code) == status;
+        && KnownStatuses.of(code) == status;
     if (cacheable) {
       byte[] line = STATUS_LINES[code];
       if (line == null) {

@@ -7,9 +7,15 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 
 /** Hop-by-hop header rules for requests sent upstream and responses coming back. */
 public final class UpstreamRequests {
+  /** The connection's own headers (RFC 9110 7.6.1 and the legacy ones Envoy also strips). */
+  private static final AsciiString[] HOP_BY_HOP_NAMES = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+      HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE, HttpHeaderNames.TE};
+  private static final FlatHttpHeaders.Names HOP_BY_HOP = new FlatHttpHeaders.Names(HOP_BY_HOP_NAMES);
+
   private UpstreamRequests() {
   }
 
@@ -33,11 +39,12 @@ public final class UpstreamRequests {
   }
 
   private static void stripHopByHop(HttpHeaders headers) {
-    headers.remove(HttpHeaderNames.CONNECTION);
-    headers.remove(HttpHeaderNames.KEEP_ALIVE);
-    headers.remove(HttpHeaderNames.PROXY_CONNECTION);
-    headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-    headers.remove(HttpHeaderNames.UPGRADE);
-    headers.remove(HttpHeaderNames.TE);
+    if (headers instanceof FlatHttpHeaders flat) {
+      flat.removeAll(HOP_BY_HOP);  // one pass, or none when the presence bits rule them out
+      return;
+    }
+    for (AsciiString name : HOP_BY_HOP_NAMES) {
+      headers.remove(name);
+    }
   }
 }

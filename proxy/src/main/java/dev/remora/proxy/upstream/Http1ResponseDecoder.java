@@ -2,6 +2,7 @@ package dev.remora.proxy.upstream;
 
 import dev.remora.proxy.http.FlatHttpHeaders;
 import dev.remora.proxy.http.Http1Decoder;
+import dev.remora.proxy.http.KnownStatuses;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -59,7 +60,10 @@ final class Http1ResponseDecoder extends Http1Decoder {
         throw new IllegalArgumentException("invalid character in reason phrase");
       }
     }
-    HttpResponseStatus status = HttpResponseStatus.valueOf(code);
+    HttpResponseStatus status = KnownStatuses.of(code);
+    if (status == null) {
+      status = HttpResponseStatus.valueOf(code);
+    }
     if (!sameReason(status.reasonPhrase(), b, reasonStart, end)) {
       status = new HttpResponseStatus(code, new String(b, reasonStart, end - reasonStart, StandardCharsets.ISO_8859_1));
     }

@@ -19,6 +19,8 @@ class FlatHttpHeadersTest {
       "Content-Length", "x-a", "X-A", new AsciiString("x-b"), "x-c", "Set-Cookie", "set-cookie");
   private static final List<CharSequence> VALUES = List.of("v1", "V1", "a, b", "", "42", new AsciiString("x y"),
       "chunked", "Chunked", "gzip, chunked", "keep-alive");
+  private static final AsciiString[] REMOVED_TOGETHER = {new AsciiString("host"), HttpHeaderNames.CONTENT_LENGTH,
+      new AsciiString("x-a")};
 
   /** Random operations on both tables; after each, every read answers as Netty's DefaultHttpHeaders. */
   @Test
@@ -31,7 +33,7 @@ class FlatHttpHeadersTest {
         CharSequence name = pick(random, NAMES);
         CharSequence value = pick(random, VALUES);
         String op;
-        switch (random.nextInt(12)) {
+        switch (random.nextInt(13)) {
           case 0, 1, 2 -> { op = "add"; flat.add(name, value); netty.add(name, value); }
           case 3 -> { op = "set"; flat.set(name, value); netty.set(name, value); }
           case 4 -> { op = "remove"; flat.remove(name); netty.remove(name); }
@@ -71,6 +73,13 @@ class FlatHttpHeadersTest {
             HttpHeaders copy = flat.copy();
             assertSame(copy, netty, "copy at seed " + seed);
             flat = (FlatHttpHeaders) copy;
+          }
+          case 11 -> {
+            op = "removeAll(Names)";
+            flat.removeAll(new FlatHttpHeaders.Names(REMOVED_TOGETHER));
+            for (AsciiString n : REMOVED_TOGETHER) {
+              netty.remove(n);
+            }
           }
           default -> {
             op = "setAll";
