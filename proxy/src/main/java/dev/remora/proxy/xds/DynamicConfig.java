@@ -3,6 +3,7 @@ package dev.remora.proxy.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.Timestamps;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.config.SupportedFields;
 import dev.remora.proxy.listener.ListenerConfig;
@@ -257,7 +258,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     ClusterConfig config;
     String service = null;
     try {
-      SupportedFields.defaults().check(proto);
+      SupportedFields.defaults().check(proto, Cluster.getDescriptor());
       config = ClusterConfig.compile(proto, server.stats(), clusterSecretLookup(name));
       if (proto.getType() == Cluster.DiscoveryType.EDS) {
         RouteConfigs.Source source = RouteConfigs.sourceOf(proto.getEdsClusterConfig().getEdsConfig(),
@@ -491,7 +492,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       }
       List<Host> hosts;
       try {
-        SupportedFields.defaults().check(cla);
+        SupportedFields.defaults().check(cla, ClusterLoadAssignment.getDescriptor());
         hosts = LoadAssignments.hosts(cla, "");
       } catch (ConfigException e) {
         users.forEach(c -> c.edsStats.updateRejected.inc());
@@ -596,7 +597,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     ListenerConfig config;
     awaitingSecrets.remove(name);
     try {
-      SupportedFields.defaults().check(proto);
+      SupportedFields.defaults().check(proto, Listener.getDescriptor());
       config = ListenerConfig.compile(proto, server.compileContext(refs, secretName -> {
         secretNames.add(secretName);
         Secret secret = secrets.get(secretName);
@@ -810,7 +811,8 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     for (var chain : chains) {
       if (chain.hasTransportSocket() && chain.getTransportSocket().hasTypedConfig()) {
         try {
-          var tls = chain.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class).getCommonTlsContext();
+          var tls = Anys.unpack(chain.getTransportSocket().getTypedConfig(),
+              DownstreamTlsContext.getDescriptor(), DownstreamTlsContext.parser()).getCommonTlsContext();
           tls.getTlsCertificateSdsSecretConfigsList().forEach(c -> names.add(c.getName()));
           if (tls.hasValidationContextSdsSecretConfig()) {
             names.add(tls.getValidationContextSdsSecretConfig().getName());
