@@ -133,7 +133,7 @@ public final class ClusterConfig {
   private static TransportSocket withoutAlpn(TransportSocket socket) throws ConfigException {
     UpstreamTlsContext tls = tlsOf(socket);
     tls = tls.toBuilder().setCommonTlsContext(tls.getCommonTlsContext().toBuilder().clearAlpnProtocols()).build();
-    return socket.toBuilder().setTypedConfig(com.google.protobuf.Any.pack(tls)).build();
+    return socket.toBuilder().setTypedConfig(Anys.pack(tls, UpstreamTlsContext.getDescriptor())).build();
   }
 
   private static UpstreamTlsContext tlsOf(TransportSocket socket) throws ConfigException {
