@@ -67,6 +67,7 @@ public final class AllowedFields {
     if (refused.isEmpty()) {
       return null;
     }
+    // SetFields' scan without collecting the numbers: this runs for every message of a route table
     int lowest = Integer.MAX_VALUE;
     CodedInputStream in = CodedInputStream.newInstance(message.toByteArray());
     try {
