@@ -1,8 +1,11 @@
 package dev.remora.proxy.accesslog;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
@@ -59,7 +62,7 @@ public final class AccessLogFactory {
     String path = fieldPath + ".typed_config";
     switch (any.getTypeUrl()) {
       case FILE_TYPE -> {
-        FileAccessLog file = unpack(any, FileAccessLog.class, path);
+        FileAccessLog file = unpack(any, FileAccessLog.getDescriptor(), FileAccessLog.parser(), path);
         if (file.getPath().isEmpty()) {
           throw new ConfigException(path + ".path", "must not be empty");
         }
@@ -73,12 +76,12 @@ public final class AccessLogFactory {
         return new FormattedAccessLogger(filter, format, sink);
       }
       case STDOUT_TYPE -> {
-        StdoutAccessLog out = unpack(any, StdoutAccessLog.class, path);
+        StdoutAccessLog out = unpack(any, StdoutAccessLog.getDescriptor(), StdoutAccessLog.parser(), path);
         LogFormat format = out.hasLogFormat() ? substitution(out.getLogFormat(), path + ".log_format") : defaultFormat(path);
         return new FormattedAccessLogger(filter, format, manager.stdout());
       }
       case STDERR_TYPE -> {
-        StderrAccessLog err = unpack(any, StderrAccessLog.class, path);
+        StderrAccessLog err = unpack(any, StderrAccessLog.getDescriptor(), StderrAccessLog.parser(), path);
         LogFormat format = err.hasLogFormat() ? substitution(err.getLogFormat(), path + ".log_format") : defaultFormat(path);
         return new FormattedAccessLogger(filter, format, manager.stderr());
       }
@@ -139,9 +142,10 @@ public final class AccessLogFactory {
     };
   }
 
-  private static <T extends Message> T unpack(Any any, Class<T> type, String path) throws ConfigException {
+  private static <T extends Message> T unpack(Any any, Descriptor type, Parser<T> parser, String path)
+      throws ConfigException {
     try {
-      return any.unpack(type);
+      return Anys.unpack(any, type, parser);
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path, "cannot decode " + any.getTypeUrl() + ": " + e.getMessage());
     }

@@ -3,17 +3,24 @@ package dev.remora.proxy.config;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Which fields of which proto messages Remora implements: per message type (full proto name), the
  * field names it may set, optionally the enum values or map keys a field may take, and the types
- * whose whole subtree is checked elsewhere ("opaque"). Read by {@link SupportedFields}. Field and
- * value names are checked against the descriptors when the table is built, so a typo fails at once.
+ * whose whole subtree is checked elsewhere ("opaque"). Read by {@link SupportedFields}. Entries given
+ * with a descriptor are checked against it at once (a typo fails when the table is built); entries
+ * given by type name are checked by {@link #problems} (a test's job), so that building the table does
+ * not build descriptors a config may never need.
  */
 public final class Allowlist {
   private final Map<String, Set<String>> fields;
@@ -64,7 +71,65 @@ public final class Allowlist {
     return all;
   }
 
-  /** Builds a table; each method checks its names against the descriptor. */
+  /**
+   * What in the table does not match the descriptors {@code types} finds by full name (null for a
+   * type it does not know): unknown types, fields, enum values, a value list on a field that is not an
+   * enum or a key list on one that is not a map. Empty when the table is right.
+   */
+  public List<String> problems(Function<String, Descriptor> types) {
+    List<String> out = new ArrayList<>();
+    Set<String> allTypes = new TreeSet<>(fields.keySet());
+    allTypes.addAll(opaque);
+    for (String type : allTypes) {
+      Descriptor d = types.apply(type);
+      if (d == null) {
+        out.add("unknown type " + type);
+        continue;
+      }
+      for (String name : fields.getOrDefault(type, Set.of())) {
+        if (d.findFieldByName(name) == null) {
+          out.add(type + " has no field " + name);
+        }
+      }
+    }
+    for (Map.Entry<String, Set<String>> e : new TreeMap<>(values).entrySet()) {
+      FieldDescriptor f = field(types, e.getKey(), out);
+      if (f == null) {
+        continue;
+      }
+      if (f.getJavaType() != FieldDescriptor.JavaType.ENUM) {
+        out.add(f.getFullName() + " is not an enum");
+        continue;
+      }
+      for (String value : e.getValue()) {
+        if (f.getEnumType().findValueByName(value) == null) {
+          out.add(f.getEnumType().getFullName() + " has no value " + value);
+        }
+      }
+    }
+    for (String fieldName : new TreeSet<>(keys.keySet())) {
+      FieldDescriptor f = field(types, fieldName, out);
+      if (f != null && !f.isMapField()) {
+        out.add(f.getFullName() + " is not a map");
+      }
+    }
+    return out;
+  }
+
+  private static FieldDescriptor field(Function<String, Descriptor> types, String fullName, List<String> out) {
+    int dot = fullName.lastIndexOf('.');
+    Descriptor d = types.apply(fullName.substring(0, dot));
+    FieldDescriptor f = d == null ? null : d.findFieldByName(fullName.substring(dot + 1));
+    if (f == null) {
+      out.add("unknown field " + fullName);
+    }
+    return f;
+  }
+
+  /**
+   * Builds a table. Methods taking a descriptor check its names at once; those taking a type's full
+   * name record them for {@link Allowlist#problems}.
+   */
   public static final class Builder {
     private final Map<String, Set<String>> fields = new HashMap<>();
     private final Map<String, Set<String>> values = new HashMap<>();
@@ -72,6 +137,30 @@ public final class Allowlist {
     private final Set<String> opaque = new HashSet<>();
 
     private Builder() {}
+
+    /** The fields of the type named {@code type} (full proto name) Remora implements. */
+    public Builder allow(String type, String... names) {
+      fields.computeIfAbsent(type, k -> new HashSet<>()).addAll(Set.of(names));
+      return this;
+    }
+
+    /** Restricts an (allowed) enum field of the type named {@code type} to these values. */
+    public Builder allowValues(String type, String field, String... enumValues) {
+      values.computeIfAbsent(type + "." + field, k -> new HashSet<>()).addAll(Set.of(enumValues));
+      return this;
+    }
+
+    /** Restricts an (allowed) map field of the type named {@code type} to these keys. */
+    public Builder allowKeys(String type, String field, String... mapKeys) {
+      keys.computeIfAbsent(type + "." + field, k -> new HashSet<>()).addAll(Set.of(mapKeys));
+      return this;
+    }
+
+    /** Accepts the whole message of the type named {@code type}: its owner validates it when compiling. */
+    public Builder opaque(String type) {
+      opaque.add(type);
+      return this;
+    }
 
     /** The fields of {@code type} Remora implements; with no names, the message may only be empty. */
     public Builder allow(Descriptor type, String... names) {

@@ -7,6 +7,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.MessageLite;
 import dev.remora.proxy.http.filter.HttpFilterRegistry;
 import java.util.HashSet;
 import java.util.List;
@@ -81,19 +82,49 @@ public final class SupportedFields {
     }
   }
 
-  /** Checks a whole message (a Bootstrap, or an xDS resource); paths start at its fields. */
+  /** Checks a whole message read dynamically (the Bootstrap); paths start at its fields. */
   public void check(Message message) throws ConfigException {
     check(message, "");
   }
 
-  /** Checks a message found at {@code path}. */
+  /**
+   * Checks a generated message (an xDS resource) of {@code type}, its static descriptor. The walk runs
+   * on a {@link DynamicMessage} read from its encoding: {@code getAllFields()} on the generated message
+   * would build the reflection accessors of every type it reaches and load the class of each of
+   * their fields' types, for good (see docs/benchmarks.md, "Start-up without protobuf reflection").
+   */
+  public void check(MessageLite message, Descriptor type) throws ConfigException {
+    if (message instanceof DynamicMessage dynamic) {
+      check(dynamic, "");
+      return;
+    }
+    if (type.getFullName().equals("google.protobuf.Any")) {
+      checkAny((Any) toAny(message), "");
+      return;
+    }
+    if (skipped(type)) {
+      return;
+    }
+    DynamicMessage dynamic;
+    try {
+      dynamic = DynamicMessage.parseFrom(type, message.toByteString());
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException("", "cannot decode " + type.getFullName() + ": " + e.getMessage(), e);  // its own encoding
+    }
+    check(dynamic, "");
+  }
+
+  /**
+   * Checks a message found at {@code path}. Meant for {@link DynamicMessage}s (the bootstrap): on a
+   * generated message it initialises reflection, see {@link #check(MessageLite, Descriptor)}.
+   */
   public void check(Message message, String path) throws ConfigException {
     Descriptor type = message.getDescriptorForType();
     if (type.getFullName().equals("google.protobuf.Any")) {
       checkAny((Any) toAny(message), path);
       return;
     }
-    if (type.getFile().getPackage().equals("google.protobuf") || isOpaque(type)) {
+    if (skipped(type)) {
       return;
     }
     for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
@@ -162,14 +193,19 @@ public final class SupportedFields {
     check(unpacked, path);
   }
 
+  /** Well-known types and opaque ones are not walked. */
+  private boolean skipped(Descriptor type) {
+    return type.getFile().getPackage().equals("google.protobuf") || isOpaque(type);
+  }
+
   private boolean isOpaque(Descriptor type) {
     return allowlist.isOpaque(type) || (!allowlist.hasEntry(type) && selfValidated.get().contains(type.getFullName()));
   }
 
   // an Any may arrive as a DynamicMessage when its parent was unpacked dynamically
-  private static Message toAny(Message message) throws ConfigException {
-    if (message instanceof Any) {
-      return message;
+  private static Message toAny(MessageLite message) throws ConfigException {
+    if (message instanceof Any any) {
+      return any;
     }
     try {
       return Any.parseFrom(message.toByteString());

@@ -1,6 +1,8 @@
 package dev.remora.proxy.listener;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.remora.proxy.config.AllowedFields;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.HttpConnectionManagerConfig;
 import dev.remora.proxy.tcp.TcpProxyConfig;
@@ -25,6 +27,8 @@ public final class ListenerConfig {
   static final String HCM_TYPE = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
   static final String TCP_PROXY_TYPE = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
   static final String TLS_TYPE = "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext";
+  private static final AllowedFields MATCH_FIELDS = AllowedFields.of(FilterChainMatch.getDescriptor(),
+      "destination_port", "server_names", "transport_protocol", "application_protocols");
   private static final Set<String> INSPECTORS = Set.of(
       "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
       "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector");
@@ -98,12 +102,7 @@ public final class ListenerConfig {
   private static FilterChain compileChain(io.envoyproxy.envoy.config.listener.v3.FilterChain chain, String path,
       int bufferLimit, Context ctx) throws ConfigException {
     FilterChainMatch match = chain.getFilterChainMatch();
-    for (var field : match.getAllFields().keySet()) {
-      switch (field.getName()) {
-        case "destination_port", "server_names", "transport_protocol", "application_protocols" -> { }
-        default -> throw ConfigException.notSupported(path + ".filter_chain_match." + field.getName());
-      }
-    }
+    MATCH_FIELDS.check(match, path + ".filter_chain_match");
     Set<Integer> ports = match.hasDestinationPort() ? Set.of(match.getDestinationPort().getValue()) : Set.of();
     SslContext tls = null;
     if (chain.hasTransportSocket()) {
@@ -123,9 +122,9 @@ public final class ListenerConfig {
     TcpProxyConfig tcp = null;
     try {
       if (type.equals(HCM_TYPE)) {
-        http = HttpConnectionManagerConfig.compile(filter.getTypedConfig().unpack(HttpConnectionManager.class), bufferLimit, ctx);
+        http = HttpConnectionManagerConfig.compile(Anys.unpack(filter.getTypedConfig(), HttpConnectionManager.getDescriptor(), HttpConnectionManager.parser()), bufferLimit, ctx);
       } else if (type.equals(TCP_PROXY_TYPE)) {
-        tcp = TcpProxyConfig.compile(filter.getTypedConfig().unpack(TcpProxy.class), ctx.stats());
+        tcp = TcpProxyConfig.compile(Anys.unpack(filter.getTypedConfig(), TcpProxy.getDescriptor(), TcpProxy.parser()), ctx.stats());
       } else {
         throw new ConfigException("", "network filter " + type + " is not supported by Remora");
       }
@@ -143,7 +142,7 @@ public final class ListenerConfig {
       throw new ConfigException(path, "only " + TLS_TYPE + " is supported by Remora");
     }
     try {
-      return ctx.serverTls(socket.getTypedConfig().unpack(DownstreamTlsContext.class));
+      return ctx.serverTls(Anys.unpack(socket.getTypedConfig(), DownstreamTlsContext.getDescriptor(), DownstreamTlsContext.parser()));
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path + ".typed_config", e.getMessage());
     } catch (ConfigException e) {

@@ -7,7 +7,6 @@ import dev.remora.proxy.xds.XdsRuntime;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.net.InetSocketAddress;
-import java.util.Locale;
 
 /**
  * {@code java -jar remora-proxy.jar -c FILE [--concurrency N] [--mode serve|validate] ...}: Envoy's
@@ -66,8 +65,9 @@ public final class Main {
         }
       }
       lifecycle.installSignalHandlers();
-      System.err.printf(Locale.ROOT, "remora: serving with %d workers (%s), ready in %d ms%n", server.workers().size(),
-          server.workers().transport().flagName(), (System.nanoTime() - started) / 1_000_000);
+      // concatenated, not printf: java.util.Formatter would load ~70 classes for this one line
+      System.err.println("remora: serving with " + server.workers().size() + " workers ("
+          + server.workers().transport().flagName() + "), ready in " + (System.nanoTime() - started) / 1_000_000 + " ms");
     } catch (ConfigException e) {
       System.err.println("error initializing configuration '" + options.configPath() + "': " + e.getMessage());
       System.exit(1);

@@ -1,6 +1,7 @@
 package dev.remora.proxy.tcp;
 
 import com.google.protobuf.util.Durations;
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.stats.Counter;
 import dev.remora.proxy.stats.Gauge;
@@ -11,6 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** An {@code envoy.filters.network.tcp_proxy} compiled once per config version. */
 public final class TcpProxyConfig {
+  private static final AllowedFields FIELDS =
+      AllowedFields.of(TcpProxy.getDescriptor(), "stat_prefix", "cluster", "weighted_clusters", "idle_timeout");
   private final String statPrefix;
   private final String[] clusters;
   private final int[] cumulativeWeights;
@@ -34,12 +37,7 @@ public final class TcpProxyConfig {
 
   /** Compiles a TcpProxy; field paths relative to it. */
   public static TcpProxyConfig compile(TcpProxy proxy, Stats stats) throws ConfigException {
-    for (var field : proxy.getAllFields().keySet()) {
-      switch (field.getName()) {
-        case "stat_prefix", "cluster", "weighted_clusters", "idle_timeout" -> { }
-        default -> throw ConfigException.notSupported(field.getName());
-      }
-    }
+    FIELDS.check(proxy, "");
     if (proxy.getStatPrefix().isEmpty()) {
       throw new ConfigException("stat_prefix", "is required");
     }

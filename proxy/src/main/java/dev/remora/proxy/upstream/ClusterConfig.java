@@ -2,19 +2,20 @@ package dev.remora.proxy.upstream;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.stats.Stats;
+import dev.remora.proxy.tls.SecretLookup;
+import dev.remora.proxy.tls.TlsContexts;
+import dev.remora.proxy.tls.UpstreamTls;
 import dev.remora.proxy.upstream.health.HealthCheckConfig;
 import dev.remora.proxy.upstream.health.HealthStats;
 import dev.remora.proxy.upstream.health.OutlierDetectionConfig;
 import dev.remora.proxy.upstream.lb.LoadBalancerFactory;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import dev.remora.proxy.tls.SecretLookup;
-import dev.remora.proxy.tls.TlsContexts;
-import dev.remora.proxy.tls.UpstreamTls;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.List;
 
 /**
@@ -116,7 +117,7 @@ public final class ClusterConfig {
       throw new ConfigException("transport_socket", "only " + UPSTREAM_TLS + " is supported by Remora");
     }
     try {
-      UpstreamTlsContext tls = socket.getTypedConfig().unpack(UpstreamTlsContext.class);
+      UpstreamTlsContext tls = Anys.unpack(socket.getTypedConfig(), UpstreamTlsContext.getDescriptor(), UpstreamTlsContext.parser());
       return TlsContexts.clientContext(tls, protocol == Protocol.HTTP2 ? List.of("h2") : List.of(), secrets);
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path, e.getMessage());
@@ -132,12 +133,12 @@ public final class ClusterConfig {
   private static TransportSocket withoutAlpn(TransportSocket socket) throws ConfigException {
     UpstreamTlsContext tls = tlsOf(socket);
     tls = tls.toBuilder().setCommonTlsContext(tls.getCommonTlsContext().toBuilder().clearAlpnProtocols()).build();
-    return socket.toBuilder().setTypedConfig(com.google.protobuf.Any.pack(tls)).build();
+    return socket.toBuilder().setTypedConfig(Anys.pack(tls, UpstreamTlsContext.getDescriptor())).build();
   }
 
   private static UpstreamTlsContext tlsOf(TransportSocket socket) throws ConfigException {
     try {
-      return socket.getTypedConfig().unpack(UpstreamTlsContext.class);
+      return Anys.unpack(socket.getTypedConfig(), UpstreamTlsContext.getDescriptor(), UpstreamTlsContext.parser());
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException("transport_socket.typed_config", e.getMessage());
     }
@@ -153,7 +154,7 @@ public final class ClusterConfig {
       String path = "typed_extension_protocol_options[" + key + "]";
       HttpProtocolOptions http;
       try {
-        http = options.get(key).unpack(HttpProtocolOptions.class);
+        http = Anys.unpack(options.get(key), HttpProtocolOptions.getDescriptor(), HttpProtocolOptions.parser());
       } catch (InvalidProtocolBufferException e) {
         throw new ConfigException(path, "expected " + HTTP_PROTOCOL_OPTIONS);
       }

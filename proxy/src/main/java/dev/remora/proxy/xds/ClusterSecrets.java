@@ -2,6 +2,7 @@ package dev.remora.proxy.xds;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.xds.ResourceSink.Resource;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -76,7 +77,8 @@ final class ClusterSecrets {
       return null;
     }
     try {
-      return cluster.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class).getCommonTlsContext();
+      return Anys.unpack(cluster.getTransportSocket().getTypedConfig(), UpstreamTlsContext.getDescriptor(),
+          UpstreamTlsContext.parser()).getCommonTlsContext();
     } catch (InvalidProtocolBufferException e) {
       return null;  // refused when compiled
     }

@@ -1,6 +1,8 @@
 package dev.remora.proxy.xds;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -12,24 +14,31 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
  * stream (make-before-break: clusters and their endpoints before the listeners and routes using them).
  */
 public enum ResourceType {
-  CLUSTER("type.googleapis.com/envoy.config.cluster.v3.Cluster", Cluster.class, true),
-  ENDPOINT("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment.class, false),
-  LISTENER("type.googleapis.com/envoy.config.listener.v3.Listener", Listener.class, true),
-  ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", RouteConfiguration.class, false),
-  SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.class, false);
+  CLUSTER("type.googleapis.com/envoy.config.cluster.v3.Cluster", Cluster.getDescriptor(), Cluster.parser(), true),
+  ENDPOINT("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment.getDescriptor(),
+      ClusterLoadAssignment.parser(), false),
+  LISTENER("type.googleapis.com/envoy.config.listener.v3.Listener", Listener.getDescriptor(), Listener.parser(), true),
+  ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", RouteConfiguration.getDescriptor(),
+      RouteConfiguration.parser(), false),
+  SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.getDescriptor(), Secret.parser(),
+      false);
 
   private final String typeUrl;
-  private final Class<? extends Message> messageClass;
+  private final Descriptor descriptor;
+  private final Parser<? extends Message> parser;
   private final boolean wildcard;
 
-  ResourceType(String typeUrl, Class<? extends Message> messageClass, boolean wildcard) {
+  ResourceType(String typeUrl, Descriptor descriptor, Parser<? extends Message> parser, boolean wildcard) {
     this.typeUrl = typeUrl;
-    this.messageClass = messageClass;
+    this.descriptor = descriptor;
+    this.parser = parser;
     this.wildcard = wildcard;
   }
 
   public String typeUrl() { return typeUrl; }
-  public Class<? extends Message> messageClass() { return messageClass; }
+  /** The message type (its static descriptor: asking a parsed message would initialise reflection). */
+  public Descriptor descriptor() { return descriptor; }
+  public Parser<? extends Message> parser() { return parser; }
   /** LDS and CDS subscribe to everything; RDS, EDS and SDS by name. */
   public boolean wildcard() { return wildcard; }
 

@@ -174,7 +174,7 @@ public final class RouteConfigs {
         continue;
       }
       try {
-        SupportedFields.defaults().check(proto);
+        SupportedFields.defaults().check(proto, RouteConfiguration.getDescriptor());
         // incremental: routes unchanged since the last version compiled (held or published) are reused
         RouteTable last = entry.held != null ? entry.held.table() : entry.slot.latest();
         RouteTable table = RouteTable.compile(proto, HttpConnectionManagerConfig.routeContext(entry.ctx, entry.hcm), last);

@@ -4,10 +4,12 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.Status;
+import dev.remora.proxy.config.Anys;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -70,7 +72,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
       Any any = response.getResources(i);
       try {
         if (any.getTypeUrl().equals("type.googleapis.com/envoy.service.discovery.v3.Resource")) {
-          any = any.unpack(io.envoyproxy.envoy.service.discovery.v3.Resource.class).getResource();
+          any = Anys.unpack(any, Resource.getDescriptor(), Resource.parser()).getResource();
         }
         Message message = state.decoded.decode(state.type, any);
         String name = AdsClient.nameOf(message);

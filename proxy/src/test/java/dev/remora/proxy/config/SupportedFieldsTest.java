@@ -51,6 +51,25 @@ class SupportedFieldsTest {
   }
 
   @Test
+  void aGeneratedResourceCheckedByItsDescriptorGetsTheSameAnswersAsByReflection() throws Exception {
+    HttpConnectionManager ok = HttpConnectionManager.newBuilder().setStatPrefix("x").build();
+    Bootstrap good = withHcm(ok);
+    Listener goodListener = good.getStaticResources().getListeners(1);
+    assertThatCode(() -> remora.check(goodListener, Listener.getDescriptor())).doesNotThrowAnyException();
+    for (Bootstrap bad : List.of(withHcm(ok.toBuilder().setAddUserAgent(BoolValue.of(true)).build()),
+        withHcm(ok.toBuilder().setCodecType(HttpConnectionManager.CodecType.HTTP3).build()))) {
+      Listener listener = bad.getStaticResources().getListeners(1);
+      ConfigException byReflection = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+          () -> remora.check(listener));
+      assertThatThrownBy(() -> remora.check(listener, Listener.getDescriptor()))
+          .isInstanceOf(ConfigException.class).hasMessage(byReflection.getMessage());
+    }
+    Cluster tooMuch = Cluster.newBuilder().setName("c").setLbSubsetConfig(Cluster.LbSubsetConfig.getDefaultInstance()).build();
+    assertThatThrownBy(() -> remora.check(tooMuch, Cluster.getDescriptor()))
+        .hasMessage("lb_subset_config: not supported by Remora");
+  }
+
+  @Test
   void refusesEnumValuesNotImplemented() {
     HttpConnectionManager http3 = HttpConnectionManager.newBuilder()
         .setCodecType(HttpConnectionManager.CodecType.HTTP3).build();

@@ -3,6 +3,7 @@ package dev.remora.proxy.http.filter;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 
 /** Reading {@code xds.type.v3.TypedStruct} (and the older {@code udpa.type.v1.TypedStruct}) configs. */
@@ -26,10 +27,11 @@ public final class TypedStructs {
     try {
       String type = typeName(any.getTypeUrl());
       if (type.equals(XDS)) {
-        return any.unpack(com.github.xds.type.v3.TypedStruct.class).getTypeUrl();
+        return Anys.unpack(any, com.github.xds.type.v3.TypedStruct.getDescriptor(), com.github.xds.type.v3.TypedStruct.parser()).getTypeUrl();
       }
       if (type.equals(UDPA)) {
-        return any.unpack(com.github.udpa.udpa.type.v1.TypedStruct.class).getTypeUrl();
+        return Anys.unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor(),
+            com.github.udpa.udpa.type.v1.TypedStruct.parser()).getTypeUrl();
       }
     } catch (InvalidProtocolBufferException e) {
       return null;
@@ -42,10 +44,11 @@ public final class TypedStructs {
     try {
       String type = typeName(any.getTypeUrl());
       if (type.equals(XDS)) {
-        return any.unpack(com.github.xds.type.v3.TypedStruct.class).getValue();
+        return Anys.unpack(any, com.github.xds.type.v3.TypedStruct.getDescriptor(), com.github.xds.type.v3.TypedStruct.parser()).getValue();
       }
       if (type.equals(UDPA)) {
-        return any.unpack(com.github.udpa.udpa.type.v1.TypedStruct.class).getValue();
+        return Anys.unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor(),
+            com.github.udpa.udpa.type.v1.TypedStruct.parser()).getValue();
       }
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException("", "not a readable TypedStruct: " + e.getMessage());

@@ -1,14 +1,15 @@
 package dev.remora.proxy.http.route;
 
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.Locale;
-import java.util.Set;
 
 /** A compiled route {@code HeaderMatcher}. */
 final class HeaderCondition {
-  private static final Set<String> FIELDS = Set.of("name", "exact_match", "safe_regex_match",
+  private static final AllowedFields FIELDS = AllowedFields.of(HeaderMatcher.getDescriptor(),
+      "name", "exact_match", "safe_regex_match",
       "present_match", "prefix_match", "suffix_match", "contains_match", "string_match",
       "invert_match", "treat_missing_header_as_empty");
 

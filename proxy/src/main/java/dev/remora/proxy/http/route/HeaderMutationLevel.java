@@ -1,5 +1,6 @@
 package dev.remora.proxy.http.route;
 
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.filter.StreamInfo;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -9,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * The {@code *_headers_to_add} / {@code *_headers_to_remove} of one level (route, virtual host or
@@ -18,8 +18,9 @@ import java.util.Set;
  * then overwrites are set, then appends are added.
  */
 final class HeaderMutationLevel {
-  private static final Set<String> OPTION_FIELDS = Set.of("header", "append", "append_action", "keep_empty_value");
-  private static final Set<String> VALUE_FIELDS = Set.of("key", "value");
+  private static final AllowedFields OPTION_FIELDS = AllowedFields.of(HeaderValueOption.getDescriptor(),
+      "header", "append", "append_action", "keep_empty_value");
+  private static final AllowedFields VALUE_FIELDS = AllowedFields.of(HeaderValue.getDescriptor(), "key", "value");
 
   private final String[] removes;
   private final Entry[] adds;

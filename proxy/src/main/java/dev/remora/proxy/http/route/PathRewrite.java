@@ -1,16 +1,17 @@
 package dev.remora.proxy.http.route;
 
 import com.google.re2j.Pattern;
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
-import java.util.Set;
 
 /**
  * A compiled {@code prefix_rewrite} or {@code regex_rewrite}: turns a request URI into the rewritten
  * one, keeping the query string.
  */
 abstract class PathRewrite {
-  private static final Set<String> REGEX_REWRITE_FIELDS = Set.of("pattern", "substitution");
+  private static final AllowedFields REGEX_REWRITE_FIELDS = AllowedFields.of(RegexMatchAndSubstitute.getDescriptor(),
+      "pattern", "substitution");
 
   abstract String rewrite(String uri);
 

@@ -1,15 +1,16 @@
 package dev.remora.proxy.http.route;
 
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
-import java.util.Set;
 
 /**
  * A compiled {@code QueryParameterMatcher}. Values are compared as they appear in the URI (not
  * percent-decoded) and the first occurrence of the parameter counts, as in Envoy.
  */
 final class QueryCondition {
-  private static final Set<String> FIELDS = Set.of("name", "string_match", "present_match");
+  private static final AllowedFields FIELDS = AllowedFields.of(QueryParameterMatcher.getDescriptor(),
+      "name", "string_match", "present_match");
 
   private final String name;
   /** null for a presence check. */

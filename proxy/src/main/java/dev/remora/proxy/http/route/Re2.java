@@ -2,13 +2,14 @@ package dev.remora.proxy.http.route;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
-import java.util.Set;
 
 /** Compiles Envoy {@code RegexMatcher}s with RE2 semantics (re2j: linear time, no backtracking). */
 final class Re2 {
-  private static final Set<String> REGEX_MATCHER_FIELDS = Set.of("regex", "google_re2");
+  private static final AllowedFields REGEX_MATCHER_FIELDS = AllowedFields.of(RegexMatcher.getDescriptor(),
+      "regex", "google_re2");
 
   private Re2() {}
 

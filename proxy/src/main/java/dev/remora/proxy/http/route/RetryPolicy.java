@@ -4,6 +4,7 @@ import static dev.remora.proxy.http.route.ProtoFields.allowOnly;
 import static dev.remora.proxy.http.route.ProtoFields.join;
 
 import com.google.protobuf.Duration;
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import java.util.Set;
 
@@ -38,9 +39,11 @@ public final class RetryPolicy {
   /** Envoy's default base back-off interval. */
   public static final long DEFAULT_BASE_INTERVAL_MILLIS = 25;
 
-  private static final Set<String> FIELDS = Set.of("retry_on", "num_retries", "per_try_timeout", "retry_back_off",
+  private static final AllowedFields FIELDS = AllowedFields.of(io.envoyproxy.envoy.config.route.v3.RetryPolicy.getDescriptor(),
+      "retry_on", "num_retries", "per_try_timeout", "retry_back_off",
       "retriable_status_codes");
-  private static final Set<String> BACK_OFF_FIELDS = Set.of("base_interval", "max_interval");
+  private static final AllowedFields BACK_OFF_FIELDS = AllowedFields.of(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryBackOff.getDescriptor(),
+      "base_interval", "max_interval");
   /** Envoy's retry_on values Remora does not implement: refused by name rather than called unknown. */
   private static final Set<String> KNOWN_UNSUPPORTED = Set.of("envoy-ratelimited", "retriable-headers",
       "reset-before-request", "http3-post-connect-failure");

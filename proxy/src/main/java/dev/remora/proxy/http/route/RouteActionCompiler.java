@@ -4,6 +4,7 @@ import static dev.remora.proxy.http.route.ProtoFields.allowOnly;
 import static dev.remora.proxy.http.route.ProtoFields.join;
 
 import com.google.protobuf.Duration;
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
@@ -28,16 +29,22 @@ import java.util.Set;
  */
 final class RouteActionCompiler {
   static final int DEFAULT_MAX_DIRECT_RESPONSE_BODY = 4096;
-  private static final Set<String> ACTION_FIELDS = Set.of("cluster", "cluster_header", "weighted_clusters",
+  private static final AllowedFields ACTION_FIELDS = AllowedFields.of(io.envoyproxy.envoy.config.route.v3.RouteAction.getDescriptor(),
+      "cluster", "cluster_header", "weighted_clusters",
       "cluster_not_found_response_code", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal",
       "auto_host_rewrite", "host_rewrite_header", "timeout", "idle_timeout", "hash_policy", "retry_policy");
-  private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
-  private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight", "request_headers_to_add",
+  private static final AllowedFields WEIGHTED_FIELDS = AllowedFields.of(WeightedCluster.getDescriptor(),
+      "clusters", "total_weight");
+  private static final AllowedFields CLUSTER_WEIGHT_FIELDS = AllowedFields.of(ClusterWeight.getDescriptor(),
+      "name", "weight", "request_headers_to_add",
       "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
-  private static final Set<String> REDIRECT_FIELDS = Set.of("https_redirect", "scheme_redirect", "host_redirect",
+  private static final AllowedFields REDIRECT_FIELDS = AllowedFields.of(RedirectAction.getDescriptor(),
+      "https_redirect", "scheme_redirect", "host_redirect",
       "port_redirect", "path_redirect", "prefix_rewrite", "regex_rewrite", "response_code", "strip_query");
-  private static final Set<String> DIRECT_FIELDS = Set.of("status", "body");
-  private static final Set<String> DATA_SOURCE_FIELDS = Set.of("inline_bytes", "inline_string", "filename");
+  private static final AllowedFields DIRECT_FIELDS = AllowedFields.of(DirectResponseAction.getDescriptor(),
+      "status", "body");
+  private static final AllowedFields DATA_SOURCE_FIELDS = AllowedFields.of(DataSource.getDescriptor(),
+      "inline_bytes", "inline_string", "filename");
 
   private final Set<String> clusterNames = new LinkedHashSet<>();
   private final int maxDirectResponseBody;

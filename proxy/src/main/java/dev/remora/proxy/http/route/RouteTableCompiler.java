@@ -4,6 +4,7 @@ import static dev.remora.proxy.http.route.ProtoFields.allowOnly;
 import static dev.remora.proxy.http.route.ProtoFields.join;
 
 import com.google.protobuf.Any;
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -26,19 +27,23 @@ import java.util.Set;
  * Remora implements: anything else set is refused with "&lt;path&gt;: not supported by Remora".
  */
 final class RouteTableCompiler {
-  private static final Set<String> CONFIG_FIELDS = Set.of("name", "virtual_hosts", "internal_only_headers",
+  private static final AllowedFields CONFIG_FIELDS = AllowedFields.of(RouteConfiguration.getDescriptor(),
+      "name", "virtual_hosts", "internal_only_headers",
       "response_headers_to_add", "response_headers_to_remove", "request_headers_to_add",
       "request_headers_to_remove", "most_specific_header_mutations_wins", "validate_clusters",
       "max_direct_response_body_size_bytes", "ignore_port_in_host_matching", "typed_per_filter_config", "metadata");
-  private static final Set<String> VHOST_FIELDS = Set.of("name", "domains", "routes", "require_tls",
+  private static final AllowedFields VHOST_FIELDS = AllowedFields.of(VirtualHost.getDescriptor(),
+      "name", "domains", "routes", "require_tls",
       "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add",
       "response_headers_to_remove", "typed_per_filter_config", "metadata", "retry_policy");
-  private static final Set<String> ROUTE_FIELDS = Set.of("name", "match", "route", "redirect", "direct_response",
+  private static final AllowedFields ROUTE_FIELDS = AllowedFields.of(Route.getDescriptor(),
+      "name", "match", "route", "redirect", "direct_response",
       "metadata", "typed_per_filter_config", "request_headers_to_add", "request_headers_to_remove",
       "response_headers_to_add", "response_headers_to_remove");
-  private static final Set<String> MATCH_FIELDS = Set.of("prefix", "path", "safe_regex", "path_separated_prefix",
+  private static final AllowedFields MATCH_FIELDS = AllowedFields.of(io.envoyproxy.envoy.config.route.v3.RouteMatch.getDescriptor(),
+      "prefix", "path", "safe_regex", "path_separated_prefix",
       "case_sensitive", "headers", "query_parameters", "grpc");
-  private static final Set<String> METADATA_FIELDS = Set.of("filter_metadata");
+  private static final AllowedFields METADATA_FIELDS = AllowedFields.of(Metadata.getDescriptor(), "filter_metadata");
 
   private final RouteConfiguration config;
   private final RouteCompileContext ctx;
@@ -64,7 +69,9 @@ final class RouteTableCompiler {
   }
 
   RouteTable compile() throws ConfigException {
-    allowOnly(config, "", CONFIG_FIELDS);
+    // the check reads the encoding: of the configuration without its (allowed) virtual hosts, so
+    // that a large table is not encoded once here and again for each virtual host
+    allowOnly(kept != null ? kept.withoutVirtualHosts() : config.toBuilder().clearVirtualHosts().build(), "", CONFIG_FIELDS);
     configRequestLevel = HeaderMutationLevel.compile(config.getRequestHeadersToAddList(), "request_headers_to_add",
         config.getRequestHeadersToRemoveList(), "request_headers_to_remove", "");
     configResponseLevel = HeaderMutationLevel.compile(config.getResponseHeadersToAddList(), "response_headers_to_add",
@@ -135,7 +142,8 @@ final class RouteTableCompiler {
 
   private CompiledVirtualHost compileVirtualHost(VirtualHost vh, String path, Map<String, Object> configFilterConfigs)
       throws ConfigException {
-    allowOnly(vh, path, VHOST_FIELDS);
+    VirtualHost withoutRoutes = vh.toBuilder().clearRoutes().build();
+    allowOnly(withoutRoutes, path, VHOST_FIELDS);  // routes are allowed, and checked one by one below
     Map<String, Map<String, Object>> vhMetadata = metadata(vh.hasMetadata(), vh.getMetadata(), path);
     HeaderMutationLevel vhRequest = HeaderMutationLevel.compile(vh.getRequestHeadersToAddList(), "request_headers_to_add",
         vh.getRequestHeadersToRemoveList(), "request_headers_to_remove", path);
@@ -162,7 +170,6 @@ final class RouteTableCompiler {
     CompiledRoutes.Host reusable = null;
     CompiledRoutes.Compiled[] keep = null;
     if (kept != null) {
-      VirtualHost withoutRoutes = vh.toBuilder().clearRoutes().build();
       reusable = reuse == null ? null : reuse.reusable(withoutRoutes);
       keep = new CompiledRoutes.Compiled[n];
       kept.add(withoutRoutes, vh.getRoutesList(), keep);

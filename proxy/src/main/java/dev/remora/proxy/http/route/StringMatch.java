@@ -1,14 +1,14 @@
 package dev.remora.proxy.http.route;
 
 import com.google.re2j.Pattern;
+import dev.remora.proxy.config.AllowedFields;
 import dev.remora.proxy.config.ConfigException;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import java.util.Set;
 
 /** A compiled {@code envoy.type.matcher.v3.StringMatcher}. */
 abstract class StringMatch {
-  private static final Set<String> FIELDS =
-      Set.of("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case");
+  private static final AllowedFields FIELDS =
+      AllowedFields.of(StringMatcher.getDescriptor(), "exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case");
 
   abstract boolean matches(String value);
 

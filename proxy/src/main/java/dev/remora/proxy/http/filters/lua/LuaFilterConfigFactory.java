@@ -4,6 +4,8 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.filter.FilterFactoryContext;
 import dev.remora.proxy.http.filter.HttpFilterConfigFactory;
@@ -34,7 +36,7 @@ public final class LuaFilterConfigFactory implements HttpFilterConfigFactory {
 
   @Override
   public HttpFilterFactory createFilterFactory(Any typedConfig, FilterFactoryContext context) throws ConfigException {
-    Lua proto = unpack(typedConfig, Lua.class);
+    Lua proto = unpack(typedConfig, Lua.getDescriptor(), Lua.parser());
     long budget = InstructionBudget.DEFAULT;
     LuaScript defaultScript = null;
     if (proto.hasDefaultSourceCode()) {
@@ -60,7 +62,7 @@ public final class LuaFilterConfigFactory implements HttpFilterConfigFactory {
 
   @Override
   public Object createRouteSpecificConfig(Any typedConfig, FilterFactoryContext context) throws ConfigException {
-    LuaPerRoute proto = unpack(typedConfig, LuaPerRoute.class);
+    LuaPerRoute proto = unpack(typedConfig, LuaPerRoute.getDescriptor(), LuaPerRoute.parser());
     switch (proto.getOverrideCase()) {
       case DISABLED:
         if (!proto.getDisabled()) {
@@ -80,14 +82,14 @@ public final class LuaFilterConfigFactory implements HttpFilterConfigFactory {
     }
   }
 
-  private static <T extends Message> T unpack(Any any, Class<T> type) throws ConfigException {
+  private static <T extends Message> T unpack(Any any, Descriptor type, Parser<T> parser) throws ConfigException {
+    if (!Anys.is(any, type)) {
+      throw new ConfigException("", "expected " + type.getName() + ", got " + any.getTypeUrl());
+    }
     try {
-      if (!any.is(type)) {
-        throw new ConfigException("", "expected " + type.getSimpleName() + ", got " + any.getTypeUrl());
-      }
-      return any.unpack(type);
+      return Anys.unpack(any, type, parser);
     } catch (InvalidProtocolBufferException e) {
-      throw new ConfigException("", "cannot decode " + type.getSimpleName() + ": " + e.getMessage());
+      throw new ConfigException("", "cannot decode " + type.getName() + ": " + e.getMessage());
     }
   }
 

@@ -3,6 +3,8 @@ package dev.remora.proxy.http.filters.router;
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.remora.proxy.config.AllowedFields;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.http.RouterCallbacks;
 import dev.remora.proxy.http.filter.FilterFactoryContext;
@@ -13,6 +15,9 @@ import java.util.List;
 
 /** {@code envoy.extensions.filters.http.router.v3.Router}: Remora takes no router options yet. */
 public final class RouterFilterConfigFactory implements HttpFilterConfigFactory {
+  /** No Router option is implemented: any set field is refused. */
+  private static final AllowedFields NO_FIELDS = AllowedFields.of(Router.getDescriptor());
+
   @Override
   public List<Descriptor> configTypes() {
     return List.of(Router.getDescriptor());
@@ -22,13 +27,11 @@ public final class RouterFilterConfigFactory implements HttpFilterConfigFactory 
   public HttpFilterFactory createFilterFactory(Any typedConfig, FilterFactoryContext context) throws ConfigException {
     Router router;
     try {
-      router = typedConfig.unpack(Router.class);
+      router = Anys.unpack(typedConfig, Router.getDescriptor(), Router.parser());
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException("", "not a valid Router config: " + e.getMessage());
     }
-    for (var field : router.getAllFields().keySet()) {
-      throw ConfigException.notSupported(field.getName());
-    }
+    NO_FIELDS.check(router, "");
     return callbacks -> new RouterFilter((RouterCallbacks) callbacks);
   }
 }
