@@ -12,6 +12,7 @@
 # Environment [default]: ROUNDS [3]  DUR [10s]  WARM [20s for Remora, 5s for nginx]
 #   BASE [28000] upstream = BASE, nginx = BASE+1, remora = BASE+80 (admin BASE+1901), remora-b = BASE+81
 #   REMORA_JAR, REMORA_JAR_B [proxy/target/remora-proxy.jar]  REMORA_OPTS, REMORA_OPTS_B (extra JVM flags)
+#   REMORA_ARGS, REMORA_ARGS_B (extra proxy arguments, e.g. "--transport epoll")
 #   JFR (file)  record Remora (path "remora") with settings=profile; FILE.n gets "requests N T0 T1"
 #             for the last measured round, so a reader can window the events to it
 set -euo pipefail
@@ -59,13 +60,13 @@ for p in "${PATHS[@]}"; do
       nginx -p "$T" -e "$T/proxy-error.log" -c "$T/proxy.conf" > "$T/proxy.log" 2>&1 & PID[$p]=$!; PIDS+=($!)
       URL[$p]=http://127.0.0.1:$((BASE + 1))/ ;;
     remora|remora-b)
-      if [[ $p == remora ]]; then port=$((BASE + 80)); admin=$((BASE + 1901)); jar="${REMORA_JAR:-}"; opts="${REMORA_OPTS:-}"
+      if [[ $p == remora ]]; then port=$((BASE + 80)); admin=$((BASE + 1901)); jar="${REMORA_JAR:-}"; opts="${REMORA_OPTS:-}"; args="${REMORA_ARGS:-}"
         [[ -n "${JFR:-}" ]] && opts+=" -XX:StartFlightRecording=name=bench,settings=profile"
-      else port=$((BASE + 81)); admin=$((BASE + 1902)); jar="${REMORA_JAR_B:-}"; opts="${REMORA_OPTS_B:-}"; fi
+      else port=$((BASE + 81)); admin=$((BASE + 1902)); jar="${REMORA_JAR_B:-}"; opts="${REMORA_OPTS_B:-}"; args="${REMORA_ARGS_B:-}"; fi
       remora_conf "$port" "$admin" > "$T/$p.yaml"
       # no AppCDS archive: start-up is not measured here, and each new jar would write one
       REMORA_CDS=0 REMORA_JAR="${jar:-$ROOT/proxy/target/remora-proxy.jar}" REMORA_JAVA_OPTS="$opts" \
-        "$ROOT/bin/remora-proxy" -c "$T/$p.yaml" --concurrency 1 > "$T/$p.log" 2>&1 & PID[$p]=$!; PIDS+=($!)
+        "$ROOT/bin/remora-proxy" -c "$T/$p.yaml" --concurrency 1 $args > "$T/$p.log" 2>&1 & PID[$p]=$!; PIDS+=($!)
       URL[$p]=http://127.0.0.1:$port/ ;;
   esac
 done

@@ -43,16 +43,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# http_status PORT METHOD PATH: the status code of one request, without forking curl (the poll loop
-# must not compete with the JVM for the two cores); empty if nothing listens yet.
+# http_status PORT METHOD PATH: sets STATUS to the status code of one request, empty if nothing
+# listens yet. Bash builtins only, no fork (not even a command substitution): the poll loop must not
+# compete with the JVM for the two cores.
 http_status() {
-  local line
+  STATUS=""
   { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 0
   printf '%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" "$3" >&3
-  IFS=' ' read -r -t 2 _ line _ <&3 || true
+  IFS=' ' read -r -t 2 _ STATUS _ <&3 || true
   exec 3<&- 3>&-
-  echo "${line:-}"
 }
+
+# pause: 10 ms without forking sleep(1) (a read that times out on a pipe nobody writes to)
+exec {PAUSE_FD}<> <(:)
+pause() { read -r -t 0.01 -u "$PAUSE_FD" _ || true; }
 
 # cpu_ms PID: user+sys CPU of the process so far, in ms (fields 14 and 15 of /proc/PID/stat).
 cpu_ms() {
@@ -81,11 +85,11 @@ for file in "${FILES[@]}"; do
     REMORA_JAVA_OPTS="$extra" "$LAUNCHER" -c "$T/$name" --concurrency "$CONCURRENCY" -l warning \
       > "$T/out.log" 2>&1 &
     PID=$!
-    status=""
-    while [[ "$status" != 200 ]]; do
+    STATUS=""
+    while [[ "$STATUS" != 200 ]]; do
       kill -0 "$PID" 2>/dev/null || { echo "$name: proxy exited before /ready; log:" >&2; tail -5 "$T/out.log" >&2; exit 1; }
-      status="$(http_status "$admin" GET /ready)"
-      [[ "$status" == 200 ]] || sleep 0.005
+      http_status "$admin" GET /ready
+      [[ "$STATUS" == 200 ]] || pause
     done
     t1="$(date +%s%N)"
     cpu="$(cpu_ms "$PID")"
@@ -103,7 +107,7 @@ for file in "${FILES[@]}"; do
     fi
     # /quitquitquit exits normally, so the launcher's first serving run can write its AppCDS archive
     # (writing it takes several seconds on a busy machine: wait up to 60 s before killing).
-    http_status "$admin" POST /quitquitquit > /dev/null
+    http_status "$admin" POST /quitquitquit
     for _ in $(seq 1 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$PID" 2>/dev/null && kill -9 "$PID" 2>/dev/null
     wait "$PID" 2>/dev/null || true

@@ -47,8 +47,9 @@ public final class Server implements AutoCloseable {
   private AdminServer admin;
   private volatile SecretLookup secrets = SecretLookup.none();
 
-  private Server(int concurrency, Transport transport) {
-    this.workers = new Workers(concurrency, transport);
+  private Server(Workers workers) {
+    int concurrency = workers.size();
+    this.workers = workers;
     this.stats = new Stats(concurrency);
     this.clusters = new ClusterManager(workers);
     this.listeners = new ListenerManager(workers, clusters, drain, stats);
@@ -87,7 +88,7 @@ public final class Server implements AutoCloseable {
 
   /** Compiles a bootstrap without serving it ({@code --mode validate}). */
   public static void validate(Bootstrap bootstrap) throws ConfigException {
-    Server server = new Server(1, Transport.NIO);  // binds nothing: no native transport to load
+    Server server = new Server(new Workers(1, Transport.NIO));  // binds nothing: no native transport to load
     try {
       server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
       compile(bootstrap, server.compileContext());
@@ -114,7 +115,12 @@ public final class Server implements AutoCloseable {
 
   /** Starts a proxy for a bootstrap: compiles it, then brings up clusters and listeners. */
   public static Server start(Bootstrap bootstrap, int concurrency, Transport transport) throws ConfigException {
-    Server server = new Server(concurrency, transport);
+    return start(bootstrap, new Workers(concurrency, transport));
+  }
+
+  /** Starts a proxy for a bootstrap on worker loops made beforehand (the server owns them from here on). */
+  public static Server start(Bootstrap bootstrap, Workers workers) throws ConfigException {
+    Server server = new Server(workers);
     server.secrets = SecretLookup.of(bootstrap.getStaticResources().getSecretsList());
     try {
       StaticConfig config = compile(bootstrap, server.compileContext());
