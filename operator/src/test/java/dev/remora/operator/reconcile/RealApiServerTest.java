@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -177,7 +178,12 @@ class RealApiServerTest {
         }
       });
 
-      // a newer Route claiming the same host and path loses that match; a missing Cluster is named
+      // a newer Route claiming the same host and path loses that match; a missing Cluster is named.
+      // creationTimestamp has one-second resolution and a tie goes by name ("copycat" < "shop"): the
+      // copycat must be created in a later second than the Route it copies
+      Instant shopCreated = Instant.parse(
+          client.resources(Route.class).inNamespace("shop").withName("shop").get().getMetadata().getCreationTimestamp());
+      await().atMost(Duration.ofSeconds(5)).until(() -> !Instant.now().isBefore(shopCreated.plusSeconds(1)));
       client.resource(client.getKubernetesSerialization().unmarshal("""
           apiVersion: remora.dev/v1alpha1
           kind: Route
