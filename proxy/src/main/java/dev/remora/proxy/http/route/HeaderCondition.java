@@ -30,7 +30,7 @@ final class HeaderCondition {
   }
 
   static HeaderCondition compile(HeaderMatcher m, String path) throws ConfigException {
-    ProtoFields.allowOnly(m, path, FIELDS);
+    FIELDS.check(m, path);
     if (m.getName().isEmpty()) {
       throw new ConfigException(ProtoFields.join(path, "name"), "must not be empty");
     }

@@ -67,13 +67,13 @@ final class HeaderMutationLevel {
   }
 
   private static Entry compileEntry(HeaderValueOption o, String path) throws ConfigException {
-    ProtoFields.allowOnly(o, path, OPTION_FIELDS);
+    OPTION_FIELDS.check(o, path);
     if (!o.hasHeader()) {
       throw new ConfigException(ProtoFields.join(path, "header"), "is required");
     }
     HeaderValue h = o.getHeader();
     String headerPath = ProtoFields.join(path, "header");
-    ProtoFields.allowOnly(h, headerPath, VALUE_FIELDS);
+    VALUE_FIELDS.check(h, headerPath);
     String key = checkName(h.getKey(), ProtoFields.join(headerPath, "key"));
     HeaderAppendAction action;
     if (o.hasAppend()) {

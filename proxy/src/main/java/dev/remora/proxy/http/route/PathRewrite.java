@@ -32,7 +32,7 @@ abstract class PathRewrite {
 
   /** RE2::GlobalReplace on the path: every match is substituted; {@code \1} names groups. */
   static PathRewrite regex(RegexMatchAndSubstitute spec, String path) throws ConfigException {
-    ProtoFields.allowOnly(spec, path, REGEX_REWRITE_FIELDS);
+    REGEX_REWRITE_FIELDS.check(spec, path);
     if (!spec.hasPattern()) {
       throw new ConfigException(ProtoFields.join(path, "pattern"), "is required");
     }

@@ -22,7 +22,7 @@ final class QueryCondition {
   }
 
   static QueryCondition compile(QueryParameterMatcher m, String path) throws ConfigException {
-    ProtoFields.allowOnly(m, path, FIELDS);
+    FIELDS.check(m, path);
     if (m.getName().isEmpty()) {
       throw new ConfigException(ProtoFields.join(path, "name"), "must not be empty");
     }

@@ -15,7 +15,7 @@ final class Re2 {
 
   /** @param path the RegexMatcher's path; errors name {@code path.regex} */
   static Pattern compile(RegexMatcher matcher, String path) throws ConfigException {
-    ProtoFields.allowOnly(matcher, path, REGEX_MATCHER_FIELDS);
+    REGEX_MATCHER_FIELDS.check(matcher, path);
     return compile(matcher.getRegex(), ProtoFields.join(path, "regex"));
   }
 

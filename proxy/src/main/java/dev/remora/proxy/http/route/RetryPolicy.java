@@ -1,6 +1,5 @@
 package dev.remora.proxy.http.route;
 
-import static dev.remora.proxy.http.route.ProtoFields.allowOnly;
 import static dev.remora.proxy.http.route.ProtoFields.join;
 
 import com.google.protobuf.Duration;
@@ -71,7 +70,7 @@ public final class RetryPolicy {
 
   /** Compiles {@code retry_policy} at {@code path}. */
   static RetryPolicy compile(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, String path) throws ConfigException {
-    allowOnly(p, path, FIELDS);
+    FIELDS.check(p, path);
     int retryOn = 0;
     for (String value : p.getRetryOn().split(",")) {
       String v = value.trim();
@@ -95,7 +94,7 @@ public final class RetryPolicy {
     if (p.hasRetryBackOff()) {
       var b = p.getRetryBackOff();
       String bp = join(path, "retry_back_off");
-      allowOnly(b, bp, BACK_OFF_FIELDS);
+      BACK_OFF_FIELDS.check(b, bp);
       if (!b.hasBaseInterval() || millis(b.getBaseInterval(), join(bp, "base_interval")) == 0) {
         throw new ConfigException(join(bp, "base_interval"), "is required and must be greater than 0");
       }

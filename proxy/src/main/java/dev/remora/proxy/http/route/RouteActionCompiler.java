@@ -1,6 +1,5 @@
 package dev.remora.proxy.http.route;
 
-import static dev.remora.proxy.http.route.ProtoFields.allowOnly;
 import static dev.remora.proxy.http.route.ProtoFields.join;
 
 import com.google.protobuf.Duration;
@@ -82,7 +81,7 @@ final class RouteActionCompiler {
 
   private RouteAction.Forward compileForward(io.envoyproxy.envoy.config.route.v3.RouteAction a, String path,
       PathMatcher matcher, RetryPolicy vhostRetry) throws ConfigException {
-    allowOnly(a, path, ACTION_FIELDS);
+    ACTION_FIELDS.check(a, path);
     String cluster = null;
     String clusterHeader = null;
     String[] weightedNames = null;
@@ -104,7 +103,7 @@ final class RouteActionCompiler {
       case WEIGHTED_CLUSTERS: {
         WeightedCluster wc = a.getWeightedClusters();
         String wp = join(path, "weighted_clusters");
-        allowOnly(wc, wp, WEIGHTED_FIELDS);
+        WEIGHTED_FIELDS.check(wc, wp);
         int n = wc.getClustersCount();
         if (n == 0) {
           throw new ConfigException(join(wp, "clusters"), "at least one cluster is required");
@@ -115,7 +114,7 @@ final class RouteActionCompiler {
         for (int i = 0; i < n; i++) {
           ClusterWeight cw = wc.getClusters(i);
           String cp = join(wp, "clusters") + "[" + i + "]";
-          allowOnly(cw, cp, CLUSTER_WEIGHT_FIELDS);
+          CLUSTER_WEIGHT_FIELDS.check(cw, cp);
           if (cw.getName().isEmpty()) {
             throw new ConfigException(join(cp, "name"), "must not be empty");
           }
@@ -199,7 +198,7 @@ final class RouteActionCompiler {
   }
 
   private RouteAction.Redirect compileRedirect(RedirectAction r, String path, PathMatcher matcher) throws ConfigException {
-    allowOnly(r, path, REDIRECT_FIELDS);
+    REDIRECT_FIELDS.check(r, path);
     String scheme = null;
     switch (r.getSchemeRewriteSpecifierCase()) {
       case HTTPS_REDIRECT:
@@ -245,7 +244,7 @@ final class RouteActionCompiler {
   }
 
   private RouteAction.DirectResponse compileDirect(DirectResponseAction d, String path) throws ConfigException {
-    allowOnly(d, path, DIRECT_FIELDS);
+    DIRECT_FIELDS.check(d, path);
     if (d.getStatus() < 200 || d.getStatus() >= 600) {
       throw new ConfigException(join(path, "status"), d.getStatus() + " is not in [200, 600)");
     }
@@ -253,7 +252,7 @@ final class RouteActionCompiler {
     if (d.hasBody()) {
       DataSource ds = d.getBody();
       String bp = join(path, "body");
-      allowOnly(ds, bp, DATA_SOURCE_FIELDS);
+      DATA_SOURCE_FIELDS.check(ds, bp);
       switch (ds.getSpecifierCase()) {
         case INLINE_STRING: body = ds.getInlineString().getBytes(StandardCharsets.UTF_8); break;
         case INLINE_BYTES: body = ds.getInlineBytes().toByteArray(); break;

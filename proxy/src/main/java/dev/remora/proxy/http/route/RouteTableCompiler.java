@@ -1,6 +1,5 @@
 package dev.remora.proxy.http.route;
 
-import static dev.remora.proxy.http.route.ProtoFields.allowOnly;
 import static dev.remora.proxy.http.route.ProtoFields.join;
 
 import com.google.protobuf.Any;
@@ -71,7 +70,7 @@ final class RouteTableCompiler {
   RouteTable compile() throws ConfigException {
     // the check reads the encoding: of the configuration without its (allowed) virtual hosts, so
     // that a large table is not encoded once here and again for each virtual host
-    allowOnly(kept != null ? kept.withoutVirtualHosts() : config.toBuilder().clearVirtualHosts().build(), "", CONFIG_FIELDS);
+    CONFIG_FIELDS.check(kept != null ? kept.withoutVirtualHosts() : config.toBuilder().clearVirtualHosts().build(), "");
     configRequestLevel = HeaderMutationLevel.compile(config.getRequestHeadersToAddList(), "request_headers_to_add",
         config.getRequestHeadersToRemoveList(), "request_headers_to_remove", "");
     configResponseLevel = HeaderMutationLevel.compile(config.getResponseHeadersToAddList(), "response_headers_to_add",
@@ -143,7 +142,7 @@ final class RouteTableCompiler {
   private CompiledVirtualHost compileVirtualHost(VirtualHost vh, String path, Map<String, Object> configFilterConfigs)
       throws ConfigException {
     VirtualHost withoutRoutes = vh.toBuilder().clearRoutes().build();
-    allowOnly(withoutRoutes, path, VHOST_FIELDS);  // routes are allowed, and checked one by one below
+    VHOST_FIELDS.check(withoutRoutes, path);  // routes are allowed, and checked one by one below
     Map<String, Map<String, Object>> vhMetadata = metadata(vh.hasMetadata(), vh.getMetadata(), path);
     HeaderMutationLevel vhRequest = HeaderMutationLevel.compile(vh.getRequestHeadersToAddList(), "request_headers_to_add",
         vh.getRequestHeadersToRemoveList(), "request_headers_to_remove", path);
@@ -185,7 +184,7 @@ final class RouteTableCompiler {
         continue;
       }
       String routePath = join(path, "routes") + "[" + r + "]";
-      allowOnly(route, routePath, ROUTE_FIELDS);
+      ROUTE_FIELDS.check(route, routePath);
       if (!route.hasMatch()) {
         throw new ConfigException(join(routePath, "match"), "is required");
       }
@@ -246,7 +245,7 @@ final class RouteTableCompiler {
   }
 
   private RouteMatcher compileMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch m, String path) throws ConfigException {
-    allowOnly(m, path, MATCH_FIELDS);
+    MATCH_FIELDS.check(m, path);
     boolean caseSensitive = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
     PathMatcher pathMatcher;
     switch (m.getPathSpecifierCase()) {
@@ -314,7 +313,7 @@ final class RouteTableCompiler {
     if (!has) {
       return Map.of();
     }
-    allowOnly(m, join(path, "metadata"), METADATA_FIELDS);
+    METADATA_FIELDS.check(m, join(path, "metadata"));
     return FilterMetadata.of(m);
   }
 }

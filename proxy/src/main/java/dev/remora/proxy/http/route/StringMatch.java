@@ -13,7 +13,7 @@ abstract class StringMatch {
   abstract boolean matches(String value);
 
   static StringMatch compile(StringMatcher m, String path) throws ConfigException {
-    ProtoFields.allowOnly(m, path, FIELDS);
+    FIELDS.check(m, path);
     boolean ignoreCase = m.getIgnoreCase();
     switch (m.getMatchPatternCase()) {
       case EXACT: return exact(m.getExact(), ignoreCase);
