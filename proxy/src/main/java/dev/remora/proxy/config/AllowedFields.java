@@ -1,12 +1,8 @@
 package dev.remora.proxy.config;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.MessageLite;
-import com.google.protobuf.WireFormat;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.BitSet;
 import java.util.Set;
 
@@ -67,20 +63,13 @@ public final class AllowedFields {
     if (refused.isEmpty()) {
       return null;
     }
-    // SetFields' scan without collecting the numbers: this runs for every message of a route table
-    int lowest = Integer.MAX_VALUE;
-    CodedInputStream in = CodedInputStream.newInstance(message.toByteArray());
-    try {
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        int number = WireFormat.getTagFieldNumber(tag);
-        if (number < lowest && refused.get(number)) {
-          lowest = number;
-        }
-        in.skipField(tag);
+    // the encoding scanned without collecting the numbers: this runs for every message of a route table
+    int[] lowest = {Integer.MAX_VALUE};
+    SetFields.forEachEncoded(message, number -> {
+      if (number < lowest[0] && refused.get(number)) {
+        lowest[0] = number;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("re-reading a message's own encoding", e);  // cannot happen
-    }
-    return lowest == Integer.MAX_VALUE ? null : type.findFieldByNumber(lowest);
+    });
+    return lowest[0] == Integer.MAX_VALUE ? null : type.findFieldByNumber(lowest[0]);
   }
 }

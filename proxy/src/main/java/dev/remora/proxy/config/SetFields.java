@@ -5,7 +5,8 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * Which fields of a message are set, read from the tags of its encoding instead of by reflection.
@@ -23,30 +24,24 @@ public final class SetFields {
 
   /** The distinct field numbers set in {@code message}, ascending. */
   public static int[] of(MessageLite message) {
-    int[] numbers = new int[8];
-    int n = 0;
+    IntStream.Builder numbers = IntStream.builder();
+    forEachEncoded(message, numbers::add);
+    return numbers.build().sorted().distinct().toArray();
+  }
+
+  /**
+   * Calls {@code action} with the field number of each field in {@code message}'s encoding, in
+   * encoding order (a repeated field once per element), without collecting them.
+   */
+  static void forEachEncoded(MessageLite message, IntConsumer action) {
     CodedInputStream in = CodedInputStream.newInstance(message.toByteArray());
     try {
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        int number = WireFormat.getTagFieldNumber(tag);
-        if (n == 0 || numbers[n - 1] != number) {  // a repeated field's elements come one after another
-          if (n == numbers.length) {
-            numbers = Arrays.copyOf(numbers, n * 2);
-          }
-          numbers[n++] = number;
-        }
+        action.accept(WireFormat.getTagFieldNumber(tag));
         in.skipField(tag);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("re-reading a message's own encoding", e);  // cannot happen
     }
-    Arrays.sort(numbers, 0, n);
-    int distinct = 0;
-    for (int i = 0; i < n; i++) {
-      if (distinct == 0 || numbers[distinct - 1] != numbers[i]) {
-        numbers[distinct++] = numbers[i];
-      }
-    }
-    return Arrays.copyOf(numbers, distinct);
   }
 }
