@@ -4,12 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.remora.proxy.stats.Gauge;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -193,22 +188,6 @@ final class AdsClient implements Subscriptions, AutoCloseable {
       throw new InvalidProtocolBufferException("resource of type " + any.getTypeUrl() + " in a " + type.typeUrl() + " response");
     }
     return type.parser().parseFrom(any.getValue());
-  }
-
-  /** A resource's name (by its getter: {@code getField} would initialise the type's reflection). */
-  static String nameOf(Message message) {
-    if (message instanceof Cluster c) {
-      return c.getName();
-    } else if (message instanceof ClusterLoadAssignment cla) {
-      return cla.getClusterName();
-    } else if (message instanceof Listener l) {
-      return l.getName();
-    } else if (message instanceof RouteConfiguration r) {
-      return r.getName();
-    } else if (message instanceof Secret s) {
-      return s.getName();
-    }
-    throw new IllegalArgumentException("not an xDS resource: " + message.getClass().getName());
   }
 
   @Override

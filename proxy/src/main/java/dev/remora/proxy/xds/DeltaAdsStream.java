@@ -82,7 +82,7 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
     for (Resource resource : response.getResourcesList()) {
       try {
         Message message = AdsClient.unpack(state.type, resource.getResource());
-        String name = resource.getName().isEmpty() ? AdsClient.nameOf(message) : resource.getName();
+        String name = resource.getName().isEmpty() ? state.type.nameOf(message) : resource.getName();
         if (resources.putIfAbsent(name, new ResourceSink.Resource(name, resource.getVersion(), message)) != null) {
           errors.put(name, "duplicate resource name in one response");
         }

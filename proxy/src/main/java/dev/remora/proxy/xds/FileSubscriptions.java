@@ -105,7 +105,7 @@ final class FileSubscriptions implements AutoCloseable {
     try {
       for (Any any : response.getResourcesList()) {
         var message = AdsClient.unpack(type, any);
-        resources.add(new ResourceSink.Resource(AdsClient.nameOf(message), response.getVersionInfo(), message));
+        resources.add(new ResourceSink.Resource(type.nameOf(message), response.getVersionInfo(), message));
       }
     } catch (Exception e) {
       log.warn("{}: rejected: {}", file, e.getMessage());

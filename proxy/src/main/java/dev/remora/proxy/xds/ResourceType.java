@@ -14,22 +14,19 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
  * stream (make-before-break: clusters and their endpoints before the listeners and routes using them).
  */
 public enum ResourceType {
-  CLUSTER("type.googleapis.com/envoy.config.cluster.v3.Cluster", Cluster.getDescriptor(), Cluster.parser(), true),
-  ENDPOINT("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment.getDescriptor(),
-      ClusterLoadAssignment.parser(), false),
-  LISTENER("type.googleapis.com/envoy.config.listener.v3.Listener", Listener.getDescriptor(), Listener.parser(), true),
-  ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", RouteConfiguration.getDescriptor(),
-      RouteConfiguration.parser(), false),
-  SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.getDescriptor(), Secret.parser(),
-      false);
+  CLUSTER(Cluster.getDescriptor(), Cluster.parser(), true),
+  ENDPOINT(ClusterLoadAssignment.getDescriptor(), ClusterLoadAssignment.parser(), false),
+  LISTENER(Listener.getDescriptor(), Listener.parser(), true),
+  ROUTE(RouteConfiguration.getDescriptor(), RouteConfiguration.parser(), false),
+  SECRET(Secret.getDescriptor(), Secret.parser(), false);
 
   private final String typeUrl;
   private final Descriptor descriptor;
   private final Parser<? extends Message> parser;
   private final boolean wildcard;
 
-  ResourceType(String typeUrl, Descriptor descriptor, Parser<? extends Message> parser, boolean wildcard) {
-    this.typeUrl = typeUrl;
+  ResourceType(Descriptor descriptor, Parser<? extends Message> parser, boolean wildcard) {
+    this.typeUrl = "type.googleapis.com/" + descriptor.getFullName();
     this.descriptor = descriptor;
     this.parser = parser;
     this.wildcard = wildcard;
@@ -41,6 +38,17 @@ public enum ResourceType {
   public Parser<? extends Message> parser() { return parser; }
   /** LDS and CDS subscribe to everything; RDS, EDS and SDS by name. */
   public boolean wildcard() { return wildcard; }
+
+  /** The name of a resource of this type (by its getter: {@code getField} would initialise the type's reflection). */
+  public String nameOf(Message resource) {
+    return switch (this) {
+      case CLUSTER -> ((Cluster) resource).getName();
+      case ENDPOINT -> ((ClusterLoadAssignment) resource).getClusterName();
+      case LISTENER -> ((Listener) resource).getName();
+      case ROUTE -> ((RouteConfiguration) resource).getName();
+      case SECRET -> ((Secret) resource).getName();
+    };
+  }
 
   /** The type for a type URL, or null for one the proxy does not follow. */
   public static ResourceType of(String typeUrl) {

@@ -75,7 +75,7 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
           any = Anys.unpack(any, Resource.getDescriptor(), Resource.parser()).getResource();
         }
         Message message = state.decoded.decode(state.type, any);
-        String name = AdsClient.nameOf(message);
+        String name = state.type.nameOf(message);
         if (resources.putIfAbsent(name, new ResourceSink.Resource(name, response.getVersionInfo(), message)) != null) {
           errors.put(name, "duplicate resource name in one response");
         }
