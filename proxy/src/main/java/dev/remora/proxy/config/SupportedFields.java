@@ -94,24 +94,13 @@ public final class SupportedFields {
    * their fields' types, for good (see docs/benchmarks.md, "Start-up without protobuf reflection").
    */
   public void check(MessageLite message, Descriptor type) throws ConfigException {
-    if (message instanceof DynamicMessage dynamic) {
-      check(dynamic, "");
-      return;
-    }
-    if (type.getFullName().equals("google.protobuf.Any")) {
-      checkAny((Any) toAny(message), "");
-      return;
-    }
-    if (skipped(type)) {
-      return;
-    }
     DynamicMessage dynamic;
     try {
-      dynamic = DynamicMessage.parseFrom(type, message.toByteString());
+      dynamic = message instanceof DynamicMessage d ? d : DynamicMessage.parseFrom(type, message.toByteString());
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException("", "cannot decode " + type.getFullName() + ": " + e.getMessage(), e);  // its own encoding
     }
-    check(dynamic, "");
+    check(dynamic, "");  // Any, well-known and opaque types are handled there
   }
 
   /**
@@ -124,7 +113,7 @@ public final class SupportedFields {
       checkAny((Any) toAny(message), path);
       return;
     }
-    if (skipped(type)) {
+    if (type.getFile().getPackage().equals("google.protobuf") || isOpaque(type)) {
       return;
     }
     for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
@@ -193,19 +182,14 @@ public final class SupportedFields {
     check(unpacked, path);
   }
 
-  /** Well-known types and opaque ones are not walked. */
-  private boolean skipped(Descriptor type) {
-    return type.getFile().getPackage().equals("google.protobuf") || isOpaque(type);
-  }
-
   private boolean isOpaque(Descriptor type) {
     return allowlist.isOpaque(type) || (!allowlist.hasEntry(type) && selfValidated.get().contains(type.getFullName()));
   }
 
   // an Any may arrive as a DynamicMessage when its parent was unpacked dynamically
-  private static Message toAny(MessageLite message) throws ConfigException {
-    if (message instanceof Any any) {
-      return any;
+  private static Message toAny(Message message) throws ConfigException {
+    if (message instanceof Any) {
+      return message;
     }
     try {
       return Any.parseFrom(message.toByteString());
