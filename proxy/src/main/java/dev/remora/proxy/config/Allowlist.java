@@ -1,9 +1,10 @@
 package dev.remora.proxy.config;
 
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -86,34 +87,47 @@ public final class Allowlist {
         out.add("unknown type " + type);
         continue;
       }
-      for (String name : fields.getOrDefault(type, Set.of())) {
-        if (d.findFieldByName(name) == null) {
-          out.add(type + " has no field " + name);
-        }
-      }
+      missingFields(d, fields.getOrDefault(type, Set.of()), out);
     }
     for (Map.Entry<String, Set<String>> e : new TreeMap<>(values).entrySet()) {
       FieldDescriptor f = field(types, e.getKey(), out);
-      if (f == null) {
-        continue;
-      }
-      if (f.getJavaType() != FieldDescriptor.JavaType.ENUM) {
-        out.add(f.getFullName() + " is not an enum");
-        continue;
-      }
-      for (String value : e.getValue()) {
-        if (f.getEnumType().findValueByName(value) == null) {
-          out.add(f.getEnumType().getFullName() + " has no value " + value);
-        }
+      if (f != null) {
+        enumProblems(f, e.getValue(), out);
       }
     }
     for (String fieldName : new TreeSet<>(keys.keySet())) {
       FieldDescriptor f = field(types, fieldName, out);
-      if (f != null && !f.isMapField()) {
-        out.add(f.getFullName() + " is not a map");
+      if (f != null) {
+        mapProblems(f, out);
       }
     }
     return out;
+  }
+
+  private static void missingFields(Descriptor type, Collection<String> names, List<String> out) {
+    for (String name : names) {
+      if (type.findFieldByName(name) == null) {
+        out.add(type.getFullName() + " has no field " + name);
+      }
+    }
+  }
+
+  private static void enumProblems(FieldDescriptor f, Collection<String> enumValues, List<String> out) {
+    if (f.getJavaType() != FieldDescriptor.JavaType.ENUM) {
+      out.add(f.getFullName() + " is not an enum");
+      return;
+    }
+    for (String value : enumValues) {
+      if (f.getEnumType().findValueByName(value) == null) {
+        out.add(f.getEnumType().getFullName() + " has no value " + value);
+      }
+    }
+  }
+
+  private static void mapProblems(FieldDescriptor f, List<String> out) {
+    if (!f.isMapField()) {
+      out.add(f.getFullName() + " is not a map");
+    }
   }
 
   private static FieldDescriptor field(Function<String, Descriptor> types, String fullName, List<String> out) {
@@ -140,19 +154,19 @@ public final class Allowlist {
 
     /** The fields of the type named {@code type} (full proto name) Remora implements. */
     public Builder allow(String type, String... names) {
-      fields.computeIfAbsent(type, k -> new HashSet<>()).addAll(Set.of(names));
+      fields.computeIfAbsent(type, k -> new HashSet<>()).addAll(Arrays.asList(names));
       return this;
     }
 
     /** Restricts an (allowed) enum field of the type named {@code type} to these values. */
     public Builder allowValues(String type, String field, String... enumValues) {
-      values.computeIfAbsent(type + "." + field, k -> new HashSet<>()).addAll(Set.of(enumValues));
+      values.computeIfAbsent(type + "." + field, k -> new HashSet<>()).addAll(Arrays.asList(enumValues));
       return this;
     }
 
     /** Restricts an (allowed) map field of the type named {@code type} to these keys. */
     public Builder allowKeys(String type, String field, String... mapKeys) {
-      keys.computeIfAbsent(type + "." + field, k -> new HashSet<>()).addAll(Set.of(mapKeys));
+      keys.computeIfAbsent(type + "." + field, k -> new HashSet<>()).addAll(Arrays.asList(mapKeys));
       return this;
     }
 
@@ -164,45 +178,31 @@ public final class Allowlist {
 
     /** The fields of {@code type} Remora implements; with no names, the message may only be empty. */
     public Builder allow(Descriptor type, String... names) {
-      Set<String> set = fields.computeIfAbsent(type.getFullName(), k -> new HashSet<>());
-      for (String name : names) {
-        field(type, name);
-        set.add(name);
-      }
-      return this;
+      List<String> problems = new ArrayList<>();
+      missingFields(type, Arrays.asList(names), problems);
+      refuse(problems);
+      return allow(type.getFullName(), names);
     }
 
     /** Restricts an (allowed) enum field to these values; the default value is never checked. */
     public Builder allowValues(Descriptor type, String field, String... enumValues) {
-      FieldDescriptor f = field(type, field);
-      if (f.getJavaType() != FieldDescriptor.JavaType.ENUM) {
-        throw new IllegalArgumentException(f.getFullName() + " is not an enum");
-      }
-      Set<String> set = values.computeIfAbsent(f.getFullName(), k -> new HashSet<>());
-      for (String value : enumValues) {
-        EnumValueDescriptor v = f.getEnumType().findValueByName(value);
-        if (v == null) {
-          throw new IllegalArgumentException(f.getEnumType().getFullName() + " has no value " + value);
-        }
-        set.add(value);
-      }
-      return this;
+      List<String> problems = new ArrayList<>();
+      enumProblems(field(type, field), Arrays.asList(enumValues), problems);
+      refuse(problems);
+      return allowValues(type.getFullName(), field, enumValues);
     }
 
     /** Restricts an (allowed) map field to these keys. */
     public Builder allowKeys(Descriptor type, String field, String... mapKeys) {
-      FieldDescriptor f = field(type, field);
-      if (!f.isMapField()) {
-        throw new IllegalArgumentException(f.getFullName() + " is not a map");
-      }
-      keys.computeIfAbsent(f.getFullName(), k -> new HashSet<>()).addAll(Set.of(mapKeys));
-      return this;
+      List<String> problems = new ArrayList<>();
+      mapProblems(field(type, field), problems);
+      refuse(problems);
+      return allowKeys(type.getFullName(), field, mapKeys);
     }
 
     /** Accepts the whole message: its owner (route table, a filter) validates it when compiling. */
     public Builder opaque(Descriptor type) {
-      opaque.add(type.getFullName());
-      return this;
+      return opaque(type.getFullName());
     }
 
     public Allowlist build() {
@@ -215,6 +215,13 @@ public final class Allowlist {
         throw new IllegalArgumentException(type.getFullName() + " has no field " + name);
       }
       return f;
+    }
+
+    /** A table entry given with its descriptor fails at once, with the first thing wrong in it. */
+    private static void refuse(List<String> problems) {
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(problems.get(0));
+      }
     }
   }
 }
