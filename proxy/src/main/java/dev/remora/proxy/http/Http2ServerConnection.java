@@ -43,6 +43,9 @@ final class Http2ServerConnection implements DownstreamConnection {
     Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
         .initialSettings(settings)
         .validateHeaders(true)
+        // a request without :method, :scheme or :path is malformed (RFC 9113 8.3.1): RST_STREAM(PROTOCOL_ERROR)
+        // before any stream handler sees it; without this a request without :method passed as trailers
+        .validateRequiredPseudoHeaders(true)
         .decoderEnforceMaxRstFramesPerWindow(200, 30)
         .decoderEnforceMaxConsecutiveEmptyDataFrames(2)
         .encoderEnforceMaxQueuedControlFrames(10_000)
