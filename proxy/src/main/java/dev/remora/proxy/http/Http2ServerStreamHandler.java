@@ -80,6 +80,9 @@ final class Http2ServerStreamHandler extends ChannelInboundHandlerAdapter {
 
   private void reset(ChannelHandlerContext ctx, Http2Error error) {
     connection.config().stats().cxProtocolError.inc();
+    // Response DATA the codec still queues for flow control would be written after the RST_STREAM: a
+    // child channel's flush waits for the end of the connection's read, the reset does not
+    ctx.channel().parent().flush();
     ctx.writeAndFlush(new DefaultHttp2ResetFrame(error)).addListener(f -> ctx.close());
   }
 }

@@ -16,6 +16,7 @@ import dev.remora.proxy.testing.RawH2Client.Frame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,13 @@ class Http2ConformanceTest {
         QUIET_MILLIS);
     assertThat(error).as("RST_STREAM or GOAWAY; all: %s", client.received()).isNotNull();
     assertThat(error.errorCode()).as("%s", error).isEqualTo(Http2Error.STREAM_CLOSED.code());
+    if (error.type() == RST_STREAM) {
+      // nothing but PRIORITY may follow a RST_STREAM on its stream (RFC 9113 5.1, closed)
+      client.readUntilClosedOrQuiet(500);
+      List<Frame> all = client.received();
+      assertThat(all.subList(all.indexOf(error) + 1, all.size())).as("after %s; all: %s", error, all)
+          .noneMatch(f -> f.stream() == stream);
+    }
   }
 
   // ---- 5.1 closed, 5.1.1: frames on streams Netty no longer holds ----
