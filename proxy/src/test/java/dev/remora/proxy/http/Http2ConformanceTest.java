@@ -160,6 +160,27 @@ class Http2ConformanceTest {
     }
   }
 
+  @Test
+  void framesInFlightOnARefusedStreamDoNotCloseTheConnection() throws Exception {
+    server.close();
+    server = Server.start(ProxyBootstraps.http().listener("h2", "h2")
+        .managerFields("codec_type: HTTP2", "http2_protocol_options: {max_concurrent_streams: 1}")
+        .routes("{match: {prefix: \"/\"}, direct_response: {status: 200}}").bootstrap(), 1);
+    try (RawH2Client client = new RawH2Client(server.listenerAddress("h2").getPort())) {
+      // stream 1 stays open (its request goes on), so stream 3 is refused before it is created
+      client.headers(1, get("/one"), false).headers(3, get("/three"), false).send();
+      Frame refused = client.readUntil(f -> f.type() == RST_STREAM && f.stream() == 3, QUIET_MILLIS);
+      assertThat(refused).as("stream 3 refused; all: %s", client.received()).isNotNull();
+      assertThat(refused.errorCode()).isEqualTo(Http2Error.REFUSED_STREAM.code());
+      client.data(1, "", true).send();
+      assertServedOn(client, 5);
+      // the rest of stream 3's request, sent before the client saw the refusal
+      client.data(3, "late body", true).send();
+      assertServedOn(client, 7);
+      assertThat(client.goAway()).as("no connection error: %s", client.received()).isNull();
+    }
+  }
+
   private static void assertGoAway(RawH2Client client, Http2Error error) throws Exception {
     Frame goAway = client.readUntil(f -> f.type() == GOAWAY, QUIET_MILLIS);
     assertThat(goAway).as("GOAWAY; all: %s", client.received()).isNotNull();
@@ -212,7 +233,7 @@ class Http2ConformanceTest {
 
   /** A well-formed request on {@code stream} of the same connection is answered: the error was the stream's only. */
   private static void assertServedOn(RawH2Client client, int stream) throws Exception {
-    client.headers(stream, get("/direct"), true).send();
+    client.headers(stream, get("/direct/ok"), true).send();
     Frame end = client.readUntil(f -> f.stream() == stream && (f.endStream() || f.type() == RST_STREAM), QUIET_MILLIS);
     assertThat(end).as("stream %d answered; all: %s", stream, client.received()).isNotNull();
     assertThat(end.type()).as("%s", end).isNotEqualTo(RST_STREAM);
