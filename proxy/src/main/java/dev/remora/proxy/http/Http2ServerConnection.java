@@ -9,7 +9,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -40,9 +39,12 @@ final class Http2ServerConnection implements DownstreamConnection {
     Http2Settings settings = Http2Settings.defaultSettings()
         .maxConcurrentStreams(config.maxConcurrentStreams())
         .maxHeaderListSize(config.maxRequestHeadersBytes());
-    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+    Http2FrameCodec codec = Http2ServerCodec.forServer()
         .initialSettings(settings)
         .validateHeaders(true)
+        // a request without :method, :scheme or :path is malformed (RFC 9113 8.3.1): RST_STREAM(PROTOCOL_ERROR)
+        // before any stream handler sees it; without this a request without :method passed as trailers
+        .validateRequiredPseudoHeaders(true)
         .decoderEnforceMaxRstFramesPerWindow(200, 30)
         .decoderEnforceMaxConsecutiveEmptyDataFrames(2)
         .encoderEnforceMaxQueuedControlFrames(10_000)

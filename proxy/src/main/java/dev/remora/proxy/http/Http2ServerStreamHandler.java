@@ -7,7 +7,9 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 
 /** The last handler of one HTTP/2 stream's child channel: feeds the stream's {@link HttpStream}. */
@@ -40,7 +42,9 @@ final class Http2ServerStreamHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpContent content) {
       if (stream == null) {
+        // body or trailers before any request headers: the codec lets none through, but never leave it hanging
         content.release();
+        reset(ctx, Http2Error.PROTOCOL_ERROR);
         return;
       }
       if (msg instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()) {
@@ -63,10 +67,22 @@ final class Http2ServerStreamHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelInactive();
   }
 
-  /** A malformed stream (missing pseudo-headers, bad content-length, ...) is reset with PROTOCOL_ERROR. */
+  /**
+   * A stream error: the codec's own (a frame the stream's state does not allow: STREAM_CLOSED, a stream
+   * window overflow: FLOW_CONTROL_ERROR, ...) resets the stream with the code it names; anything else
+   * (a request the conversion to HTTP/1 objects refused) is a malformed request: PROTOCOL_ERROR.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Http2Exception http2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+    reset(ctx, http2 != null ? http2.error() : Http2Error.PROTOCOL_ERROR);
+  }
+
+  private void reset(ChannelHandlerContext ctx, Http2Error error) {
     connection.config().stats().cxProtocolError.inc();
-    ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(f -> ctx.close());
+    // Response DATA the codec still queues for flow control would be written after the RST_STREAM: a
+    // child channel's flush waits for the end of the connection's read, the reset does not
+    ctx.channel().parent().flush();
+    ctx.writeAndFlush(new DefaultHttp2ResetFrame(error)).addListener(f -> ctx.close());
   }
 }
