@@ -1,5 +1,7 @@
 package dev.remora.proxy.testing;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +48,77 @@ public final class ProxyBootstraps {
       + "{\"@type\": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions, "
       + "explicit_http_config: {http2_protocol_options: {}}}}";
 
+  /** A listener running {@code envoy.filters.network.tcp_proxy} to {@code cluster}, for {@link Resources#listeners(String...)}. */
+  public static String tcpProxy(String name, String statPrefix, String cluster) {
+    return """
+          - name: %s
+            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.tcp_proxy
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                  stat_prefix: %s
+                  cluster: %s
+        """.formatted(name, statPrefix, cluster);
+  }
+
+  /** The Lua filter (flow style, for {@link Http#httpFilters}) running {@code script} as its default source. */
+  public static String lua(String script) {
+    return "{name: envoy.filters.http.lua, typed_config: {\"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua, "
+        + "default_source_code: {inline_string: " + json(script) + "}}}";
+  }
+
+  /** {@code s} as a JSON string, which YAML reads as the same string (quotes, new lines and all). */
+  public static String json(String s) {
+    try {
+      return new ObjectMapper().writeValueAsString(s);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  /** Several listeners (HTTP ones from {@link Http}, or YAML items such as {@link #tcpProxy}) and their clusters. */
+  public static Resources resources() {
+    return new Resources();
+  }
+
+  /** {@code static_resources} with any number of listeners. */
+  public static final class Resources {
+    private final List<String> listeners = new ArrayList<>();
+    private final List<String> clusters = new ArrayList<>();
+
+    private Resources() {
+    }
+
+    /** HTTP listeners; their own clusters are left out (name them in {@link #clusters}). */
+    public Resources listeners(Http... http) {
+      Arrays.stream(http).map(Http::listenerYaml).forEach(listeners::add);
+      return this;
+    }
+
+    /** Listener items written as YAML, indented as {@link #tcpProxy} writes them. */
+    public Resources listeners(String... yamlItems) {
+      listeners.addAll(Arrays.asList(yamlItems));
+      return this;
+    }
+
+    public Resources clusters(String... flowStyle) {
+      Arrays.stream(flowStyle).filter(s -> !s.isEmpty()).forEach(clusters::add);
+      return this;
+    }
+
+    /** The bootstrap as YAML text (for tests that hand the proxy a file). */
+    public String yaml() {
+      return "static_resources:\n  listeners:\n" + String.join("", listeners) + "  clusters:\n"
+          + clusters.stream().map(c -> "  - " + c + "\n").collect(Collectors.joining());
+    }
+
+    public Bootstrap bootstrap() {
+      return TestBootstraps.parse(yaml());
+    }
+  }
+
   /** A route sending every path to {@code cluster}. */
   public static String everythingTo(String cluster) {
     return "{match: {prefix: \"/\"}, route: {cluster: " + cluster + "}}";
@@ -55,6 +128,8 @@ public final class ProxyBootstraps {
   public static final class Http {
     private String listener = "web";
     private String statPrefix = "ingress_http";
+    private int port;
+    private final List<String> httpFilters = new ArrayList<>();
     private final List<String> listenerFields = new ArrayList<>();
     private final List<String> managerFields = new ArrayList<>();
     private final List<String> virtualHostFields = new ArrayList<>();
@@ -97,12 +172,27 @@ public final class ProxyBootstraps {
       return this;
     }
 
+    /** The listener's port (default 0: one the system picks). */
+    public Http port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** HTTP filters (flow style) that run before the router, in order. */
+    public Http httpFilters(String... flowStyle) {
+      return add(httpFilters, flowStyle);
+    }
+
+    /** This listener and its clusters, alone in a bootstrap. */
     public Bootstrap bootstrap() {
-      return TestBootstraps.parse("""
-          static_resources:
-            listeners:
+      return resources().listeners(this).clusters(clusters.toArray(String[]::new)).bootstrap();
+    }
+
+    /** This listener as one item of {@code static_resources.listeners} (at the indentation {@link Resources} uses). */
+    public String listenerYaml() {
+      return """
             - name: %s
-              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+              address: {socket_address: {address: 127.0.0.1, port_value: %d}}
           %s
               filter_chains:
               - filters:
@@ -120,13 +210,12 @@ public final class ProxyBootstraps {
                         routes:
           %s
                     http_filters:
+          %s
                     - name: envoy.filters.http.router
                       typed_config:
                         "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-            clusters:
-          %s
-          """.formatted(listener, lines(4, "", listenerFields), statPrefix, lines(10, "", managerFields),
-          lines(14, "", virtualHostFields), lines(14, "- ", routes), lines(2, "- ", clusters)));
+          """.formatted(listener, port, lines(4, "", listenerFields), statPrefix, lines(10, "", managerFields),
+          lines(14, "", virtualHostFields), lines(14, "- ", routes), lines(10, "- ", httpFilters));
     }
 
     private static String lines(int indent, String prefix, List<String> items) {

@@ -10,8 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.http.filter.HttpFilterFactory;
 import dev.remora.proxy.stats.Stats;
-import io.netty.channel.EventLoop;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import java.security.KeyPair;
@@ -22,30 +20,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each call of Envoy's stream handle API and its objects, through the filter SPI on a real event loop. */
 class LuaFilterApiTest {
-  static NioEventLoopGroup group;
-  static EventLoop loop;
-  static LoopbackUpstream upstream;
-  static LoopbackHttpClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    group = new NioEventLoopGroup(1);
-    loop = group.next();
-    upstream = new LoopbackUpstream();
-    client = new LoopbackHttpClient(loop, Map.of("lua_cluster", upstream.address()));
-  }
-
-  @AfterAll
-  static void stop() {
-    upstream.close();
-    group.shutdownGracefully().syncUninterruptibly();
-  }
+  @RegisterExtension
+  static final LuaSpiLoop spi = new LuaSpiLoop("lua_cluster");
 
   private final Stats stats = new Stats(1);
 
@@ -55,7 +36,7 @@ class LuaFilterApiTest {
 
   private TestStream stream(String script, TestRoute route) throws Exception {
     HttpFilterFactory f = factory(stats, script);
-    return new TestStream(loop, route, client).create(f);
+    return spi.stream(route).create(f);
   }
 
   private long errors() {
@@ -349,7 +330,7 @@ class LuaFilterApiTest {
 
   @Test
   void asynchronousHttpCallDoesNotWait() throws Exception {
-    int before = upstream.requests.get();
+    int before = spi.upstream.requests.get();
     TestStream s = stream("""
         function envoy_on_request(h)
           local r = h:httpCall("lua_cluster", {[":method"] = "POST", [":path"] = "/echo", [":authority"] = "a"},
@@ -358,7 +339,7 @@ class LuaFilterApiTest {
         end
         """).request(get("/"), List.of(), null);
     assertThat(s.upstream().headers().headers().get("x-async-result")).isEqualTo("nil");
-    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> upstream.requests.get() > before);
+    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> spi.upstream.requests.get() > before);
   }
 
   @Test

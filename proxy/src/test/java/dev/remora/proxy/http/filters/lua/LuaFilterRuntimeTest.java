@@ -15,16 +15,12 @@ import dev.remora.proxy.stats.Stats;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.LuaPerRoute;
-import io.netty.channel.EventLoop;
-import io.netty.channel.nio.NioEventLoopGroup;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The runtime model: suspension in the middle of a request, concurrent streams interleaving on one
@@ -32,24 +28,8 @@ import org.junit.jupiter.api.Test;
  * the buffer limit and streams that go away while a call is pending.
  */
 class LuaFilterRuntimeTest {
-  static NioEventLoopGroup group;
-  static EventLoop loop;
-  static LoopbackUpstream upstream;
-  static LoopbackHttpClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    group = new NioEventLoopGroup(1);
-    loop = group.next();
-    upstream = new LoopbackUpstream();
-    client = new LoopbackHttpClient(loop, Map.of("lua_cluster", upstream.address()));
-  }
-
-  @AfterAll
-  static void stop() {
-    upstream.close();
-    group.shutdownGracefully().syncUninterruptibly();
-  }
+  @RegisterExtension
+  static final LuaSpiLoop spi = new LuaSpiLoop("lua_cluster");
 
   private final Stats stats = new Stats(1);
 
@@ -58,7 +38,7 @@ class LuaFilterRuntimeTest {
   }
 
   private TestStream stream(HttpFilterFactory f) {
-    return new TestStream(loop, new TestRoute("r"), client).create(f);
+    return spi.stream(new TestRoute("r")).create(f);
   }
 
   @Test
@@ -223,7 +203,7 @@ class LuaFilterRuntimeTest {
   }
 
   private String script(HttpFilterFactory f, TestRoute route) throws Exception {
-    TestStream s = new TestStream(loop, route, client).create(f).request(get("/"), List.of(), null);
+    TestStream s = spi.stream(route).create(f).request(get("/"), List.of(), null);
     return s.upstream().headers().headers().get("x-script");
   }
 
@@ -257,12 +237,12 @@ class LuaFilterRuntimeTest {
         function envoy_on_request(h) h:body() end
         function envoy_on_response(h) h:body() end
         """);
-    TestStream req = new TestStream(loop, new TestRoute("r"), client);
+    TestStream req = spi.stream(new TestRoute("r"));
     req.bufferLimit = 8;
     req.create(f).request(post("/", 12), List.of("123456", "789012"), null);
     assertThat(req.localReply.get(10, TimeUnit.SECONDS).status().code()).isEqualTo(413);
 
-    TestStream resp = new TestStream(loop, new TestRoute("r"), client);
+    TestStream resp = spi.stream(new TestRoute("r"));
     resp.bufferLimit = 8;
     resp.create(f).request(get("/"), List.of(), null).upstream();
     resp.response(ok(12), List.of("123456", "789012"), null);
@@ -277,19 +257,19 @@ class LuaFilterRuntimeTest {
           h:headers():add("x-never", "reached")
         end
         """);
-    int cancelledBefore = client.cancelled.get();
+    int cancelledBefore = spi.client.cancelled.get();
     TestStream s = stream(f).request(get("/"), List.of(), null);
     org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS)
-        .until(() -> upstream.seen.stream().anyMatch(r -> r.uri().equals("/never")));
+        .until(() -> spi.upstream.seen.stream().anyMatch(r -> r.uri().equals("/never")));
     s.destroy();
-    assertThat(client.cancelled.get()).isEqualTo(cancelledBefore + 1);
+    assertThat(spi.client.cancelled.get()).isEqualTo(cancelledBefore + 1);
     assertThat(s.decode.passed).isNotDone();
     ScriptState[] state = new ScriptState[1];
     s.onLoop(() -> state[0] = ((LuaFilterConfig) f).defaultScript().state());
     long created = state[0].fibers.created();
     stream(f).request(get("/"), List.of(), null);
     org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS)
-        .until(() -> upstream.seen.stream().filter(r -> r.uri().equals("/never")).count() >= 2);
+        .until(() -> spi.upstream.seen.stream().filter(r -> r.uri().equals("/never")).count() >= 2);
     assertThat(state[0].fibers.created()).isEqualTo(created); // the unwound fiber was reused
     assertThat(counter("errors")).isZero();
   }

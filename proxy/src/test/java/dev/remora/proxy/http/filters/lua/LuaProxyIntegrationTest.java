@@ -1,13 +1,13 @@
 package dev.remora.proxy.http.filters.lua;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.stats.PrometheusFormat;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ExternalTools;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,72 +32,6 @@ class LuaProxyIntegrationTest {
   static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
 
-  static final String SEED_HEADERS = """
-      function envoy_on_request(request_handle)
-        request_handle:headers():add("foo", "bar")
-      end
-      function envoy_on_response(response_handle)
-        body_size = response_handle:body():length()
-        response_handle:headers():add("response-body-size", tostring(body_size))
-      end
-      """;
-  static final String SEED_BOTH = """
-      function envoy_on_request(request_handle)
-        local headers, body = request_handle:httpCall("ipapi_co",{
-        [":method"] = "GET",
-        [":path"] = "/continent_code",
-        [":authority"] = "ipapi.co",
-        },"",5000)
-        request_handle:headers():add("continent_code", body)
-      end
-      function envoy_on_response(response_handle)
-        local headers, body = response_handle:httpCall("ipapi_co",{
-        [":method"] = "GET",
-        [":path"] = "/continent_code",
-        [":authority"] = "ipapi.co",
-        },"",5000)
-        response_handle:headers():add("continent_code", body)
-      end
-      """;
-  static final String SEED_METADATA = """
-      function envoy_on_request(request_handle)
-        local headers, body = request_handle:httpCall("ipapi_co",{
-        [":method"] = "GET",
-        [":path"] = "/continent_code",
-        [":authority"] = "ipapi.co",
-        },"",5000)
-
-        request_handle:streamInfo():dynamicMetadata():set("continentCode","continentCode", body)
-        request_handle:headers():add("continent-code", body)
-      end
-
-      function envoy_on_response(response_handle)
-        continent_code = response_handle:streamInfo():dynamicMetadata():get("continentCode")["continentCode"]
-        response_handle:headers():add("continent-code", continent_code)
-      end
-      """;
-  static final String SEED_NOPE = """
-      function envoy_on_request(request_handle)
-        local headers, body = request_handle:httpCall("ipapi_co",{
-        [":method"] = "GET",
-        [":path"] = "/continent_code",
-        [":authority"] = "ipapi.co",
-        },"",5000)
-
-
-        if body == "EU" then
-          request_handle:respond({[":status"] = "403",},"nope")
-        end
-
-        request_handle:streamInfo():dynamicMetadata():set("continentCode","continentCode", body)
-        request_handle:headers():add("continent-code", body)
-      end
-
-      function envoy_on_response(response_handle)
-        continent_code = response_handle:streamInfo():dynamicMetadata():get("continentCode")["continentCode"]
-        response_handle:headers():add("continent-code", continent_code)
-      end
-      """;
   static final String API = """
       function envoy_on_request(h)
         local tag = h:headers():get("x-tag")
@@ -133,67 +67,21 @@ class LuaProxyIntegrationTest {
       """;
 
   /** One listener per script: each has its own connection manager with the Lua filter and the router. */
-  private static String listener(String name, String statPrefix, String script) throws Exception {
-    String source = new ObjectMapper().writeValueAsString(script);
-    return """
-          - name: %s
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: %s
-                  route_config:
-                    name: local
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        name: %s-route
-                        route: {cluster: backend}
-                  http_filters:
-                  - name: envoy.filters.http.lua
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                      default_source_code: {inline_string: %s}
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-        """.formatted(name, statPrefix, name, source);
+  private static ProxyBootstraps.Http listener(String name, String statPrefix, String script) {
+    return ProxyBootstraps.http().listener(name, statPrefix).httpFilters(ProxyBootstraps.lua(script))
+        .routes("{match: {prefix: \"/\"}, name: " + name + "-route, route: {cluster: backend}}");
   }
 
   @BeforeAll
   static void start() throws Exception {
     backend = new EchoUpstream("backend");
     ipapi = new LoopbackUpstream();
-    server = Server.start(TestBootstraps.parse("static_resources:\n  listeners:\n"
-        + listener("headers", "ingress_http", SEED_HEADERS)
-        + listener("both", "both", SEED_BOTH)
-        + listener("metadata", "metadata", SEED_METADATA)
-        + listener("nope", "nope", SEED_NOPE)
-        + listener("api", "api", API)
-        + listener("h2", "h2", H2)
-        + """
-          clusters:
-          - name: backend
-            connect_timeout: 1s
-            type: STATIC
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-          - name: ipapi_co
-            connect_timeout: 1s
-            type: STATIC
-            load_assignment:
-              cluster_name: ipapi_co
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(backend.port(), ipapi.address().getPort())), 1);
+    server = Server.start(ProxyBootstraps.resources()
+        .listeners(listener("headers", "ingress_http", SeedScripts.HEADERS), listener("both", "both", SeedScripts.BOTH),
+            listener("metadata", "metadata", SeedScripts.METADATA), listener("nope", "nope", SeedScripts.NOPE),
+            listener("api", "api", API), listener("h2", "h2", H2))
+        .clusters(cluster("backend", "", backend.port()), cluster("ipapi_co", "", ipapi.address().getPort()))
+        .bootstrap(), 1);
   }
 
   @AfterAll
