@@ -130,6 +130,7 @@ public final class ProxyBootstraps {
     private String statPrefix = "ingress_http";
     private int port;
     private final List<String> httpFilters = new ArrayList<>();
+    private final List<String> filterChainFields = new ArrayList<>();
     private final List<String> listenerFields = new ArrayList<>();
     private final List<String> managerFields = new ArrayList<>();
     private final List<String> virtualHostFields = new ArrayList<>();
@@ -183,6 +184,11 @@ public final class ProxyBootstraps {
       return add(httpFilters, flowStyle);
     }
 
+    /** Fields of the listener's one filter chain, e.g. {@code transport_socket: {...}} for TLS. */
+    public Http filterChainFields(String... fields) {
+      return add(filterChainFields, fields);
+    }
+
     /** This listener and its clusters, alone in a bootstrap. */
     public Bootstrap bootstrap() {
       return resources().listeners(this).clusters(clusters.toArray(String[]::new)).bootstrap();
@@ -214,8 +220,10 @@ public final class ProxyBootstraps {
                     - name: envoy.filters.http.router
                       typed_config:
                         "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+          %s
           """.formatted(listener, port, lines(4, "", listenerFields), statPrefix, lines(10, "", managerFields),
-          lines(14, "", virtualHostFields), lines(14, "- ", routes), lines(10, "- ", httpFilters));
+          lines(14, "", virtualHostFields), lines(14, "- ", routes), lines(10, "- ", httpFilters),
+          lines(6, "", filterChainFields));
     }
 
     private static String lines(int indent, String prefix, List<String> items) {

@@ -2,11 +2,10 @@ package dev.remora.proxy.http.filters.lua;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ExternalTools;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,33 +58,9 @@ class LuaTlsIntegrationTest {
     }
   }
 
-  private static String listener(String name, String script, String transportSocket) throws Exception {
-    return """
-          - name: %s
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - %s
-              filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: %s
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        route: {cluster: backend}
-                  http_filters:
-                  - name: envoy.filters.http.lua
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                      default_source_code: {inline_string: %s}
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-        """.formatted(name, transportSocket, name, new ObjectMapper().writeValueAsString(script));
+  private static ProxyBootstraps.Http listener(String name, String script, String filterChainField) {
+    return ProxyBootstraps.http().listener(name, name).filterChainFields(filterChainField)
+        .httpFilters(ProxyBootstraps.lua(script)).routes(ProxyBootstraps.everythingTo("backend"));
   }
 
   @Test
@@ -100,20 +75,9 @@ class LuaTlsIntegrationTest {
         + "tls_certificates: [{certificate_chain: {filename: \"%s\"}, private_key: {filename: \"%s\"}}],"
         + " validation_context: {trusted_ca: {filename: \"%s\"}}}}}").formatted(serverCert, serverKey, clientCert);
     try (EchoUpstream backend = new EchoUpstream("backend");
-        Server server = Server.start(TestBootstraps.parse("static_resources:\n  listeners:\n"
-            + listener("mtls", SCRIPT, tls)
-            + listener("plain", SCRIPT, "name: plain-chain")
-            + """
-              clusters:
-              - name: backend
-                connect_timeout: 1s
-                type: STATIC
-                load_assignment:
-                  cluster_name: backend
-                  endpoints:
-                  - lb_endpoints:
-                    - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-            """.formatted(backend.port())), 1)) {
+        Server server = Server.start(ProxyBootstraps.resources()
+            .listeners(listener("mtls", SCRIPT, tls), listener("plain", SCRIPT, "name: plain-chain"))
+            .clusters(ProxyBootstraps.cluster("backend", "", backend.port())).bootstrap(), 1)) {
       int port = server.listenerAddress("mtls").getPort();
       Process curl = new ProcessBuilder(ExternalTools.require("curl").toString(), "-s", "--max-time", "10",
           "--resolve", "server.example:" + port + ":127.0.0.1", "--cacert", serverCert.toString(),
