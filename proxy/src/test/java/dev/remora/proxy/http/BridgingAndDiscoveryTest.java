@@ -1,10 +1,13 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.EXPLICIT_HTTP2;
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,80 +30,18 @@ class BridgingAndDiscoveryTest {
   void start() throws Exception {
     upstream = new EchoUpstream("backend");
     int inner = dev.remora.proxy.testing.ExternalTools.freePort();
-    server = Server.start(TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: outer
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: outer
-                  codec_type: HTTP1
-                  use_remote_address: true
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/h2"}
-                        route: {cluster: inner_h2}
-                      - match: {prefix: "/strict"}
-                        route: {cluster: strict_dns}
-                      - match: {prefix: "/logical"}
-                        route: {cluster: logical_dns}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          - name: inner
-            address: {socket_address: {address: 127.0.0.1, port_value: %d}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: inner
-                  codec_type: HTTP2
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        route: {cluster: backend}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          clusters:
-          - name: inner_h2
-            type: STATIC
-            typed_extension_protocol_options:
-              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                explicit_http_config: {http2_protocol_options: {}}
-            load_assignment:
-              cluster_name: inner_h2
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-          - name: backend
-            type: STATIC
-            load_assignment:
-              cluster_name: backend
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-          - name: strict_dns
-            type: STRICT_DNS
-            dns_lookup_family: V4_ONLY
-            load_assignment:
-              cluster_name: strict_dns
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: localhost, port_value: %d}}}}]}]
-          - name: logical_dns
-            type: LOGICAL_DNS
-            dns_lookup_family: V4_ONLY
-            load_assignment:
-              cluster_name: logical_dns
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: localhost, port_value: %d}}}}]}]
-        """.formatted(inner, inner, upstream.port(), upstream.port(), upstream.port())), 2);
+    server = Server.start(ProxyBootstraps.resources()
+        .listeners(ProxyBootstraps.http().listener("outer", "outer")
+                .managerFields("codec_type: HTTP1", "use_remote_address: true")
+                .routes("{match: {prefix: \"/h2\"}, route: {cluster: inner_h2}}",
+                    "{match: {prefix: \"/strict\"}, route: {cluster: strict_dns}}",
+                    "{match: {prefix: \"/logical\"}, route: {cluster: logical_dns}}"),
+            ProxyBootstraps.http().listener("inner", "inner").port(inner).managerFields("codec_type: HTTP2")
+                .routes(everythingTo("backend")))
+        .clusters(cluster("inner_h2", EXPLICIT_HTTP2, inner), cluster("backend", "", upstream.port()),
+            cluster("strict_dns", "STRICT_DNS", "localhost", "dns_lookup_family: V4_ONLY", upstream.port()),
+            cluster("logical_dns", "LOGICAL_DNS", "localhost", "dns_lookup_family: V4_ONLY", upstream.port()))
+        .bootstrap(), 2);
   }
 
   @AfterEach

@@ -1,10 +1,12 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.RawHttp;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,38 +34,8 @@ class Http1CodecIntegrationTest {
   @BeforeEach
   void start() throws Exception {
     upstream = new RawUpstream();
-    server = Server.start(TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: web
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: ingress_http
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        route: {cluster: raw}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-          clusters:
-          - name: raw
-            connect_timeout: 1s
-            type: STATIC
-            load_assignment:
-              cluster_name: raw
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(upstream.port())), 1);
+    server = Server.start(ProxyBootstraps.http().routes(everythingTo("raw"))
+        .clusters(cluster("raw", "", upstream.port())).bootstrap(), 1);
   }
 
   @AfterEach

@@ -1,10 +1,13 @@
 package dev.remora.proxy.http;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.EXPLICIT_HTTP2;
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.ExternalTools;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -45,66 +48,13 @@ class StreamedRequestTest {
   void start() throws Exception {
     upstream = new RawUpstream();
     int inner = ExternalTools.freePort();
-    server = Server.start(TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: web
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: web
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/via-h2"}
-                        route: {cluster: inner_h2}
-                      - match: {prefix: "/"}
-                        route: {cluster: raw}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          - name: inner
-            address: {socket_address: {address: 127.0.0.1, port_value: %d}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: inner
-                  codec_type: HTTP2
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        route: {cluster: raw}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          clusters:
-          - name: raw
-            connect_timeout: 1s
-            type: STATIC
-            load_assignment:
-              cluster_name: raw
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-          - name: inner_h2
-            connect_timeout: 1s
-            type: STATIC
-            typed_extension_protocol_options:
-              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                explicit_http_config: {http2_protocol_options: {}}
-            load_assignment:
-              cluster_name: inner_h2
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-        """.formatted(inner, upstream.port(), inner)), 1);
+    server = Server.start(ProxyBootstraps.resources()
+        .listeners(ProxyBootstraps.http().listener("web", "web")
+                .routes("{match: {prefix: \"/via-h2\"}, route: {cluster: inner_h2}}", everythingTo("raw")),
+            ProxyBootstraps.http().listener("inner", "inner").port(inner).managerFields("codec_type: HTTP2")
+                .routes(everythingTo("raw")))
+        .clusters(cluster("raw", "", upstream.port()), cluster("inner_h2", EXPLICIT_HTTP2, inner))
+        .bootstrap(), 1);
   }
 
   @AfterEach

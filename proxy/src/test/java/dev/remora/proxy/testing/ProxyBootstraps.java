@@ -36,10 +36,18 @@ public final class ProxyBootstraps {
 
   /** A STATIC cluster on 127.0.0.1 with one endpoint per port; {@code extra}: more fields in flow style. */
   public static String cluster(String name, String extra, int... ports) {
+    return cluster(name, "STATIC", "127.0.0.1", extra, ports);
+  }
+
+  /**
+   * A cluster of discovery {@code type} (STATIC, STRICT_DNS, LOGICAL_DNS) with one endpoint on {@code host}
+   * per port; {@code extra}: more fields in flow style.
+   */
+  public static String cluster(String name, String type, String host, String extra, int... ports) {
     String endpoints = Arrays.stream(ports)
-        .mapToObj(p -> "{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: " + p + "}}}}")
+        .mapToObj(p -> "{endpoint: {address: {socket_address: {address: " + host + ", port_value: " + p + "}}}}")
         .collect(Collectors.joining(", "));
-    return "{name: " + name + ", connect_timeout: 1s, type: STATIC" + (extra.isEmpty() ? "" : ", " + extra)
+    return "{name: " + name + ", connect_timeout: 1s, type: " + type + (extra.isEmpty() ? "" : ", " + extra)
         + ", load_assignment: {cluster_name: " + name + ", endpoints: [{lb_endpoints: [" + endpoints + "]}]}}";
   }
 

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,53 +19,23 @@ import org.junit.jupiter.api.Test;
 
 /** The filter SPI through real traffic: the example filters of docs/filters.md, found by ServiceLoader. */
 class ExampleFiltersTest {
-  private static final String CONFIG = """
-      static_resources:
-        listeners:
-        - name: web
-          address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-          filter_chains:
-          - filters:
-            - name: envoy.filters.network.http_connection_manager
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                stat_prefix: web
-                route_config:
-                  virtual_hosts:
-                  - name: all
-                    domains: ["*"]
-                    routes:
-                    - match: {prefix: "/"}
-                      route: {cluster: backend}
-                http_filters:
-                - name: example.hold
-                  typed_config:
-                    "@type": type.googleapis.com/xds.type.v3.TypedStruct
-                    type_url: type.googleapis.com/remora.examples.Hold
-                    value: {millis: 100}
-                - name: example.body_size
-                  typed_config:
-                    "@type": type.googleapis.com/xds.type.v3.TypedStruct
-                    type_url: type.googleapis.com/remora.examples.BodySize
-                    value: {header: %s}
-                - name: envoy.filters.http.router
-                  typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-        clusters:
-        - name: backend
-          type: STATIC
-          load_assignment:
-            cluster_name: backend
-            endpoints:
-            - lb_endpoints:
-              - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-      """;
+  /** The listener "web" with the hold filter, then the body-size filter writing {@code header}, then the router. */
+  private static Bootstrap config(String header, int port) {
+    return ProxyBootstraps.http().listener("web", "web")
+        .httpFilters("{name: example.hold, typed_config: {\"@type\": type.googleapis.com/xds.type.v3.TypedStruct, "
+                + "type_url: type.googleapis.com/remora.examples.Hold, value: {millis: 100}}}",
+            "{name: example.body_size, typed_config: {\"@type\": type.googleapis.com/xds.type.v3.TypedStruct, "
+                + "type_url: type.googleapis.com/remora.examples.BodySize, value: {header: " + header + "}}}")
+        .routes(ProxyBootstraps.everythingTo("backend")).clusters(ProxyBootstraps.cluster("backend", "", port)).bootstrap();
+  }
+
   private EchoUpstream upstream;
   private Server server;
 
   @BeforeEach
   void start() throws Exception {
     upstream = new EchoUpstream("backend");
-    server = Server.start(TestBootstraps.parse(CONFIG.formatted("x-body-size", upstream.port())), 1);
+    server = Server.start(config("x-body-size", upstream.port()), 1);
   }
 
   @AfterEach
@@ -100,7 +71,7 @@ class ExampleFiltersTest {
 
   @Test
   void badFilterSettingsNameTheirField() {
-    assertThatThrownBy(() -> Server.start(TestBootstraps.parse(CONFIG.formatted("''", upstream.port())), 1))
+    assertThatThrownBy(() -> Server.start(config("''", upstream.port()), 1))
         .hasMessageContaining("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[1].typed_config.value.header: a non-empty string is required");
   }
 
