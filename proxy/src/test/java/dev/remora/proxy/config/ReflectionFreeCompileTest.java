@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,11 +33,8 @@ class ReflectionFreeCompileTest {
       "io.envoyproxy.envoy.config.cluster.v3.Cluster$LbSubsetConfig$Builder",
       "io.envoyproxy.envoy.config.cluster.v3.Cluster$RingHashLbConfig$Builder");
 
-  private static final String BOOTSTRAP = """
-      admin:
-        address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-      static_resources:
-        listeners:
+  /** An HTTP listener setting many of the fields Remora compiles. */
+  private static final String WEB_LISTENER = """
         - name: web
           address: {socket_address: {address: 127.0.0.1, port_value: 0}}
           filter_chains:
@@ -73,34 +71,13 @@ class ReflectionFreeCompileTest {
                 http_filters:
                 - name: envoy.filters.http.router
                   typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-        - name: tcp
-          address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-          filter_chains:
-          - filters:
-            - name: envoy.filters.network.tcp_proxy
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                stat_prefix: tcp
-                cluster: a
-        clusters:
-        - name: a
-          type: STATIC
-          connect_timeout: 1s
-          lb_policy: LEAST_REQUEST
-          load_assignment:
-            cluster_name: a
-            endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 1}}}}]}]
-        - name: b
-          type: STATIC
-          connect_timeout: 1s
-          typed_extension_protocol_options:
-            envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-              "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-              explicit_http_config: {http2_protocol_options: {}}
-          load_assignment:
-            cluster_name: b
-            endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 2}}}}]}]
       """;
+
+  private static final String BOOTSTRAP = "admin:\n  address: {socket_address: {address: 127.0.0.1, port_value: 0}}\n"
+      + ProxyBootstraps.resources().listeners(WEB_LISTENER, ProxyBootstraps.tcpProxy("tcp", "tcp", "a"))
+          .clusters(ProxyBootstraps.cluster("a", "lb_policy: LEAST_REQUEST", 1),
+              ProxyBootstraps.cluster("b", ProxyBootstraps.EXPLICIT_HTTP2, 2))
+          .yaml();
 
   @Test
   void compilingLoadsNoClassThatOnlyReflectionNeeds(@TempDir Path dir) throws Exception {

@@ -1,10 +1,13 @@
 package dev.remora.proxy.server;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
+import static dev.remora.proxy.testing.ProxyBootstraps.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.remora.proxy.testing.EchoUpstream;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -30,42 +33,10 @@ class TransportTest {
     assertThat(transport.unavailabilityCause())
         .as("%s must load on the Linux machines this suite runs on", transport).isNull();
     try (EchoUpstream upstream = new EchoUpstream("echo")) {
-      Server server = Server.start(TestBootstraps.parse("""
-          static_resources:
-            listeners:
-            - name: web
-              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-              filter_chains:
-              - filters:
-                - name: envoy.filters.network.http_connection_manager
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                    stat_prefix: web
-                    route_config:
-                      virtual_hosts:
-                      - {name: all, domains: ["*"], routes: [{match: {prefix: "/"}, route: {cluster: echo}}]}
-                    http_filters:
-                    - name: envoy.filters.http.router
-                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-            - name: tcp
-              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-              filter_chains:
-              - filters:
-                - name: envoy.filters.network.tcp_proxy
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                    stat_prefix: tcp
-                    cluster: echo
-            clusters:
-            - name: echo
-              type: STATIC
-              connect_timeout: 1s
-              load_assignment:
-                cluster_name: echo
-                endpoints:
-                - lb_endpoints:
-                  - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-          """.formatted(upstream.port())), 2, transport);
+      Server server = Server.start(ProxyBootstraps.resources()
+          .listeners(ProxyBootstraps.http().listener("web", "web").routes(everythingTo("echo")))
+          .listeners(tcpProxy("tcp", "tcp", "echo"))
+          .clusters(cluster("echo", "", upstream.port())).bootstrap(), 2, transport);
       try {
         assertThat(server.workers().transport()).isEqualTo(transport);
 

@@ -1,11 +1,13 @@
 package dev.remora.proxy.upstream.health;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.ExternalTools;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -37,30 +39,11 @@ class TcpProxyOutlierTest {
   void consecutiveConnectFailuresEjectTheHost() throws Exception {
     int dead = ExternalTools.freePort();
     try (SwitchableUpstream live = new SwitchableUpstream("live")) {
-      Server server = Server.start(TestBootstraps.parse("""
-          static_resources:
-            listeners:
-            - name: tcp
-              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-              filter_chains:
-              - filters:
-                - name: envoy.filters.network.tcp_proxy
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                    stat_prefix: tcp
-                    cluster: pair
-            clusters:
-            - name: pair
-              type: STATIC
-              connect_timeout: 1s
-              outlier_detection: {consecutive_5xx: 2, interval: 0.05s, base_ejection_time: 60s, max_ejection_percent: 50}
-              load_assignment:
-                cluster_name: pair
-                endpoints:
-                - lb_endpoints:
-                  - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-                  - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-          """.formatted(live.port(), dead)), 1);
+      Server server = Server.start(ProxyBootstraps.resources().listeners(tcpProxy("tcp", "tcp", "pair"))
+          .clusters(cluster("pair",
+              "outlier_detection: {consecutive_5xx: 2, interval: 0.05s, base_ejection_time: 60s, max_ejection_percent: 50}",
+              live.port(), dead))
+          .bootstrap(), 1);
       try {
         int port = server.listenerAddress("tcp").getPort();
         await().atMost(Duration.ofSeconds(15)).until(() -> {
