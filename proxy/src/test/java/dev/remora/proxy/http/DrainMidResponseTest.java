@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.ProxyBootstraps;
-import java.io.ByteArrayOutputStream;
+import dev.remora.proxy.testing.RawHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -73,15 +73,7 @@ class DrainMidResponseTest {
 
   /** The head of the next message, lower-cased. */
   private static String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("closed before the head");
-      }
-      head.write(b);
-    }
-    return head.toString(StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+    return RawHttp.requireHead(in).toLowerCase(Locale.ROOT);
   }
 
   @Test

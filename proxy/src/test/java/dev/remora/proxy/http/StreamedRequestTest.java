@@ -3,11 +3,16 @@ package dev.remora.proxy.http;
 import static dev.remora.proxy.testing.ProxyBootstraps.EXPLICIT_HTTP2;
 import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
 import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
+import static dev.remora.proxy.testing.RawHttp.chunk;
+import static dev.remora.proxy.testing.RawHttp.readChunk;
+import static dev.remora.proxy.testing.RawHttp.readLine;
+import static dev.remora.proxy.testing.RawHttp.requireHead;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.ProxyBootstraps;
+import dev.remora.proxy.testing.RawUpstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -19,14 +24,11 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +48,7 @@ class StreamedRequestTest {
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new RawUpstream();
+    upstream = new RawUpstream(TIMEOUT_MILLIS, null);
     int inner = ExternalTools.freePort();
     server = Server.start(ProxyBootstraps.resources()
         .listeners(ProxyBootstraps.http().listener("web", "web")
@@ -93,7 +95,7 @@ class StreamedRequestTest {
   private void assertUpstreamAnswersMidUpload(String path, boolean firstPart) throws Exception {
     // a request first, so the upload goes on a pooled connection that has nothing else to read: a write
     // left unflushed there is not sent by the flush that follows a read, as on a fresh connection
-    upstream.script = (in, out) -> {
+    upstream.answer = (head, in, out) -> {
       if (upstream.heads.get(upstream.heads.size() - 1).contains("transfer-encoding: chunked")) {
         readChunk(in);  // a GET that came over HTTP/2 has an empty body (HEADERS, then an empty DATA)
         readLine(in);
@@ -106,7 +108,7 @@ class StreamedRequestTest {
           .getBytes(StandardCharsets.ISO_8859_1));
       assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1)).endsWith("warm");
     }
-    upstream.script = (in, out) -> {
+    upstream.answer = (head, in, out) -> {
       String first = firstPart ? readChunk(in) : "";
       out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk("got [" + first + "]"))
           .getBytes(StandardCharsets.ISO_8859_1));
@@ -127,7 +129,7 @@ class StreamedRequestTest {
           + (firstPart ? chunk("hello") : "")).getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
 
-      String head = readHead(in);  // times out if the proxy sits on what it was sent
+      String head = requireHead(in);  // times out if the proxy sits on what it was sent
       assertThat(head).startsWith("HTTP/1.1 200 ");
       out.write((chunk("world") + "0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
@@ -146,7 +148,7 @@ class StreamedRequestTest {
 
   @Test
   void expectContinueIsAnsweredByTheProxyAndNotPassedOn() throws Exception {
-    upstream.script = (in, out) -> {
+    upstream.answer = (head, in, out) -> {
       String body = new String(in.readNBytes(5), StandardCharsets.ISO_8859_1);
       out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
@@ -159,10 +161,10 @@ class StreamedRequestTest {
       out.flush();
 
       // the body is held back until the interim answer comes (the upstream never sends one)
-      assertThat(readHead(in)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+      assertThat(requireHead(in)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
       out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      String head = readHead(in);
+      String head = requireHead(in);
       assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-length: 5");
       assertThat(new String(in.readNBytes(5), StandardCharsets.ISO_8859_1)).isEqualTo("hello");
     }
@@ -174,7 +176,7 @@ class StreamedRequestTest {
 
   @Test
   void anHttp10ClientGetsNoInterimAnswerButTheExpectationIsStillRemoved() throws Exception {
-    upstream.script = (in, out) -> {
+    upstream.answer = (head, in, out) -> {
       String body = new String(in.readNBytes(5), StandardCharsets.ISO_8859_1);
       out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
@@ -190,7 +192,7 @@ class StreamedRequestTest {
 
   @Test
   void anUpstream100ContinueIsNotTakenForTheResponse() throws Exception {
-    upstream.script = (in, out) -> {
+    upstream.answer = (head, in, out) -> {
       String body = new String(in.readNBytes(5), StandardCharsets.ISO_8859_1);
       out.write(("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\n" + body)
           .getBytes(StandardCharsets.ISO_8859_1));
@@ -206,7 +208,7 @@ class StreamedRequestTest {
 
   @Test
   void expectContinueOverHttp2GetsAn100HeadersFrameAndIsNotPassedOn() throws Exception {
-    upstream.script = (in, out) -> {
+    upstream.answer = (head, in, out) -> {
       StringBuilder body = new StringBuilder();
       String part;
       while (!(part = readChunk(in)).isEmpty()) {
@@ -236,106 +238,6 @@ class StreamedRequestTest {
     Socket socket = new Socket(address.getAddress(), address.getPort());
     socket.setSoTimeout(TIMEOUT_MILLIS);
     return socket;
-  }
-
-  private static String chunk(String data) {
-    return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
-  }
-
-  /** One chunk of a chunked body: its data, or "" for the last chunk (whose trailer section is left unread). */
-  private static String readChunk(InputStream in) throws IOException {
-    String size = readLine(in);
-    if (size == null) {
-      throw new IOException("connection ended inside a chunked body");
-    }
-    int n = Integer.parseInt(size.trim(), 16);
-    if (n == 0) {
-      return "";
-    }
-    String data = new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
-    readLine(in);
-    return data;
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) >= 0) {
-      if (b == '\n') {
-        String s = line.toString(StandardCharsets.ISO_8859_1);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-      }
-      line.write(b);
-    }
-    return null;
-  }
-
-  /** The start line and headers up to the empty line; throws at end of stream. */
-  private static String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) >= 0) {
-      head.write(b);
-      byte[] h = head.toByteArray();
-      int n = h.length;
-      if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
-        return head.toString(StandardCharsets.ISO_8859_1);
-      }
-    }
-    throw new IOException("connection ended before a complete head: " + head.toString(StandardCharsets.ISO_8859_1));
-  }
-
-  /** What the upstream does with one request once its head has been read. */
-  @FunctionalInterface
-  private interface Script {
-    void answer(InputStream in, OutputStream out) throws IOException;
-  }
-
-  /** Accepts connections and runs the test's script on each request; records every request head. */
-  private static final class RawUpstream implements AutoCloseable {
-    final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    final List<String> heads = new CopyOnWriteArrayList<>();
-    volatile Script script;
-
-    RawUpstream() throws IOException {
-      Thread acceptor = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try {
-            Socket s = socket.accept();
-            Thread t = new Thread(() -> serve(s));
-            t.setDaemon(true);
-            t.start();
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    int port() {
-      return socket.getLocalPort();
-    }
-
-    private void serve(Socket s) {
-      try (s) {
-        s.setSoTimeout(TIMEOUT_MILLIS);
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        while (true) {
-          heads.add(readHead(in));
-          script.answer(in, out);
-        }
-      } catch (IOException e) {
-        // connection gone
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
   }
 
   /** An HTTP/2 client with prior knowledge, frame by frame (HPACK by Netty's coder). */
