@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.testing.ExternalTools;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Active health checking end to end: a real proxy, real upstreams on loopback whose health endpoint
@@ -16,52 +17,14 @@ import org.junit.jupiter.api.Test;
  */
 class HealthCheckIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private final List<AutoCloseable> open = new ArrayList<>();
+  @RegisterExtension
+  final HealthRig rig = new HealthRig();
 
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
-  }
-
-  private SwitchableUpstream upstream(String name) throws Exception {
-    SwitchableUpstream u = new SwitchableUpstream(name);
-    open.add(u);
-    return u;
-  }
-
-  private HealthProxy proxy(String clusters, String... names) throws Exception {
-    HealthProxy p = new HealthProxy(clusters, names);
-    open.add(p);
-    return p;
-  }
-
+  /** A STATIC cluster with Envoy-fast active checks of kind {@code healthCheck}; {@code extra}: more fields. */
   private static String cluster(String name, String healthCheck, String extra, int... ports) {
-    StringBuilder endpoints = new StringBuilder();
-    for (int port : ports) {
-      endpoints.append("      - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: ")
-          .append(port).append("}}}\n");
-    }
-    return """
-        - name: %s
-          type: STATIC
-          connect_timeout: 1s
-        %s
-          health_checks:
-          - timeout: 5s
-            interval: 0.02s
-            no_traffic_interval: 0.02s
-            unhealthy_threshold: 2
-            healthy_threshold: 3
-        %s
-          load_assignment:
-            cluster_name: %s
-            endpoints:
-            - lb_endpoints:
-        %s
-        """.formatted(name, extra.indent(2).stripTrailing(), healthCheck.indent(4).stripTrailing(), name,
-        endpoints.toString().stripTrailing());
+    String checks = "health_checks: [{timeout: 5s, interval: 0.02s, no_traffic_interval: 0.02s, unhealthy_threshold: 2, "
+        + "healthy_threshold: 3, " + healthCheck + "}]";
+    return ProxyBootstraps.cluster(name, extra.isEmpty() ? checks : extra + ", " + checks, ports);
   }
 
   private static String httpCheck() {
@@ -79,9 +42,9 @@ class HealthCheckIntegrationTest {
 
   @Test
   void hostFailingItsHealthCheckStopsGettingTrafficAndReturnsAfterHealthyThreshold() throws Exception {
-    SwitchableUpstream a = upstream("a");
-    SwitchableUpstream b = upstream("b");
-    HealthProxy proxy = proxy(cluster("backend", httpCheck(), "", a.port(), b.port()), "backend");
+    SwitchableUpstream a = rig.upstream("a");
+    SwitchableUpstream b = rig.upstream("b");
+    HealthProxy proxy = rig.proxy(List.of(cluster("backend", httpCheck(), "", a.port(), b.port())), "backend");
 
     // warming waited for the first result on each host
     assertThat(proxy.counter("cluster.backend.health_check.success")
@@ -119,11 +82,11 @@ class HealthCheckIntegrationTest {
 
   @Test
   void hostRefusingConnectionsIsUnhealthyByNetworkFailureForHttpAndTcpChecks() throws Exception {
-    SwitchableUpstream a = upstream("a");
-    SwitchableUpstream t = upstream("t");
+    SwitchableUpstream a = rig.upstream("a");
+    SwitchableUpstream t = rig.upstream("t");
     int dead = ExternalTools.freePort();
-    HealthProxy proxy = proxy(cluster("web", httpCheck(), "", a.port(), dead)
-        + cluster("tcp", "tcp_health_check: {}", "", t.port(), dead), "web", "tcp");
+    HealthProxy proxy = rig.proxy(List.of(cluster("web", httpCheck(), "", a.port(), dead),
+        cluster("tcp", "tcp_health_check: {}", "", t.port(), dead)), "web", "tcp");
 
     for (String name : List.of("web", "tcp")) {
       int live = name.equals("web") ? a.port() : t.port();
@@ -155,14 +118,14 @@ class HealthCheckIntegrationTest {
 
   @Test
   void panicThresholdRoutesToAllHostsWhenTooFewAreHealthy() throws Exception {
-    SwitchableUpstream a = upstream("a");
-    SwitchableUpstream b = upstream("b");
+    SwitchableUpstream a = rig.upstream("a");
+    SwitchableUpstream b = rig.upstream("b");
     a.healthStatus = 503;
     b.healthStatus = 503;
-    HealthProxy proxy = proxy(
-        cluster("panics", httpCheck(), "", a.port(), b.port())
-            + cluster("strict", "http_health_check: {path: /healthz, host: health.example}",
-                "common_lb_config: {healthy_panic_threshold: {value: 0}}", a.port(), b.port()),
+    HealthProxy proxy = rig.proxy(List.of(
+        cluster("panics", httpCheck(), "", a.port(), b.port()),
+            cluster("strict", "http_health_check: {path: /healthz, host: health.example}",
+                "common_lb_config: {healthy_panic_threshold: {value: 0}}", a.port(), b.port())),
         "panics", "strict");
 
     assertThat(proxy.flags("panics", a.port())).isEqualTo("/failed_active_hc");

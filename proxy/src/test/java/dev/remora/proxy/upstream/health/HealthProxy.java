@@ -5,7 +5,7 @@ import dev.remora.proxy.server.Server;
 import dev.remora.proxy.server.ServerAdmin;
 import dev.remora.proxy.stats.Counter;
 import dev.remora.proxy.stats.Gauge;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.net.InetSocketAddress;
@@ -14,11 +14,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * A real proxy for the health tests: one listener routing {@code /<cluster>/...} to that cluster (the
- * first cluster also takes every other path), plus the admin server, started from the given cluster
- * YAML.
+ * A real proxy for the health tests: one listener routing {@code /<cluster>/...} to that cluster, plus
+ * the admin server, started with the given clusters.
  */
 final class HealthProxy implements AutoCloseable {
   private final Server server;
@@ -26,36 +27,12 @@ final class HealthProxy implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(2)).build();
   private final InetSocketAddress admin;
 
-  HealthProxy(String clustersYaml, String... clusterNames) throws Exception {
-    StringBuilder routes = new StringBuilder();
-    for (String name : clusterNames) {
-      routes.append("""
-                          - match: {prefix: "/%s/"}
-                            route: {cluster: %s}
-          """.formatted(name, name));
-    }
-    Bootstrap bootstrap = TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: ingress
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: ingress
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-        %s
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          clusters:
-        %s""".formatted(routes.toString().stripTrailing(), clustersYaml.indent(2).stripTrailing()));
+  /** @param clusters flow style, as {@link ProxyBootstraps#cluster} writes them */
+  HealthProxy(List<String> clusters, String... clusterNames) throws Exception {
+    Bootstrap bootstrap = ProxyBootstraps.http().listener("ingress", "ingress")
+        .routes(Arrays.stream(clusterNames).map(n -> "{match: {prefix: \"/" + n + "/\"}, route: {cluster: " + n + "}}")
+            .toArray(String[]::new))
+        .clusters(clusters.toArray(String[]::new)).bootstrap();
     server = Server.start(bootstrap, 2);
     admin = server.startAdmin(new InetSocketAddress("127.0.0.1", 0), new ServerAdmin(server, bootstrap,
         CommandLineOptions.getDefaultInstance(), JsonFormat.TypeRegistry::getEmptyTypeRegistry, () -> { }));

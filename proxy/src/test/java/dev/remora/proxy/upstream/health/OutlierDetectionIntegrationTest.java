@@ -3,11 +3,12 @@ package dev.remora.proxy.upstream.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Outlier detection end to end: real upstreams answering 5xx through a real proxy get ejected by
@@ -15,49 +16,22 @@ import org.junit.jupiter.api.Test;
  */
 class OutlierDetectionIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
-  }
-
-  private SwitchableUpstream upstream(String name) throws Exception {
-    SwitchableUpstream u = new SwitchableUpstream(name);
-    open.add(u);
-    return u;
-  }
+  @RegisterExtension
+  final HealthRig rig = new HealthRig();
 
   private static String cluster(String name, String outlierDetection, SwitchableUpstream... hosts) {
-    StringBuilder endpoints = new StringBuilder();
-    for (SwitchableUpstream u : hosts) {
-      endpoints.append("      - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: ")
-          .append(u.port()).append("}}}\n");
-    }
-    return """
-        - name: %s
-          type: STATIC
-          connect_timeout: 1s
-          outlier_detection: %s
-          load_assignment:
-            cluster_name: %s
-            endpoints:
-            - lb_endpoints:
-        %s
-        """.formatted(name, outlierDetection, name, endpoints.toString().stripTrailing());
+    return ProxyBootstraps.cluster(name, "outlier_detection: " + outlierDetection,
+        Arrays.stream(hosts).mapToInt(SwitchableUpstream::port).toArray());
   }
 
   @Test
   void consecutive5xxEjectsAHostTrafficMovesAndItReturnsAfterTheEjectionTime() throws Exception {
-    SwitchableUpstream a = upstream("a");
-    SwitchableUpstream b = upstream("b");
+    SwitchableUpstream a = rig.upstream("a");
+    SwitchableUpstream b = rig.upstream("b");
     b.trafficStatus = 500;
     // max_ejection_percent stays at its default 10%: one host may always be ejected
-    HealthProxy proxy = new HealthProxy(cluster("od",
-        "{consecutive_5xx: 3, interval: 0.05s, base_ejection_time: 2s}", a, b), "od");
-    open.add(proxy);
+    HealthProxy proxy = rig.proxy(List.of(cluster("od",
+        "{consecutive_5xx: 3, interval: 0.05s, base_ejection_time: 2s}", a, b)), "od");
     String prefix = "cluster.od.outlier_detection.";
     assertThat(proxy.flags("od", b.port())).isEqualTo("healthy");
 
@@ -93,15 +67,14 @@ class OutlierDetectionIntegrationTest {
 
   @Test
   void maxEjectionPercentCapsHowManyHostsAreOut() throws Exception {
-    SwitchableUpstream a = upstream("a");
-    SwitchableUpstream b = upstream("b");
-    SwitchableUpstream c = upstream("c");
+    SwitchableUpstream a = rig.upstream("a");
+    SwitchableUpstream b = rig.upstream("b");
+    SwitchableUpstream c = rig.upstream("c");
     for (SwitchableUpstream u : List.of(a, b, c)) {
       u.trafficStatus = 503;
     }
-    HealthProxy proxy = new HealthProxy(cluster("od",
-        "{consecutive_5xx: 2, interval: 0.05s, base_ejection_time: 60s, max_ejection_percent: 34}", a, b, c), "od");
-    open.add(proxy);
+    HealthProxy proxy = rig.proxy(List.of(cluster("od",
+        "{consecutive_5xx: 2, interval: 0.05s, base_ejection_time: 60s, max_ejection_percent: 34}", a, b, c)), "od");
     String prefix = "cluster.od.outlier_detection.";
 
     // one of three is 33% <= 34%: allowed; a second would be 67%: overflow
