@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.ExternalTools;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import dev.remora.proxy.tls.TestPki;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,81 +34,24 @@ class TlsHealthCheckTest {
     Path cert = Files.writeString(dir.resolve("leaf.pem"), leaf.certPem());
     Path key = Files.writeString(dir.resolve("leaf.key"), leaf.keyPem());
     int tlsPort = ExternalTools.freePort();
-    Server server = Server.start(TestBootstraps.parse("""
-        static_resources:
-          listeners:
-          - name: tls_upstream
-            address: {socket_address: {address: 127.0.0.1, port_value: %d}}
-            filter_chains:
-            - transport_socket:
-                name: envoy.transport_sockets.tls
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                  common_tls_context:
-                    alpn_protocols: [h2, http/1.1]
-                    tls_certificates: [{certificate_chain: {filename: "%s"}, private_key: {filename: "%s"}}]
-              filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: tls_upstream
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        direct_response: {status: 200, body: {inline_string: "from tls upstream"}}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          - name: front
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: front
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: {prefix: "/"}
-                        route: {cluster: h2_tls}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          clusters:
-          - name: h2_tls
-            type: STATIC
-            connect_timeout: 2s
-            typed_extension_protocol_options:
-              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                explicit_http_config: {http2_protocol_options: {}}
-            transport_socket:
-              name: envoy.transport_sockets.tls
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                sni: backend.test
-                common_tls_context:
-                  alpn_protocols: [h2]
-                  validation_context: {trusted_ca: {filename: "%s"}}
-            health_checks:
-            - timeout: 5s
-              interval: 0.05s
-              no_traffic_interval: 0.05s
-              unhealthy_threshold: 1
-              healthy_threshold: 1
-              http_health_check: {path: /healthz}
-            load_assignment:
-              cluster_name: h2_tls
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(tlsPort, cert, key, caFile, tlsPort)), 1);
+    String downstreamTls = "transport_socket: {name: envoy.transport_sockets.tls, typed_config: {"
+        + "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext, "
+        + "common_tls_context: {alpn_protocols: [h2, http/1.1], "
+        + "tls_certificates: [{certificate_chain: {filename: \"" + cert + "\"}, private_key: {filename: \"" + key + "\"}}]}}}";
+    String upstreamTls = "transport_socket: {name: envoy.transport_sockets.tls, typed_config: {"
+        + "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext, sni: backend.test, "
+        + "common_tls_context: {alpn_protocols: [h2], validation_context: {trusted_ca: {filename: \"" + caFile + "\"}}}}}";
+    String checks = "health_checks: [{timeout: 5s, interval: 0.05s, no_traffic_interval: 0.05s, unhealthy_threshold: 1, "
+        + "healthy_threshold: 1, http_health_check: {path: /healthz}}]";
+    Server server = Server.start(ProxyBootstraps.resources()
+        .listeners(ProxyBootstraps.http().listener("tls_upstream", "tls_upstream").port(tlsPort)
+                .filterChainFields(downstreamTls)
+                .routes("{match: {prefix: \"/\"}, direct_response: {status: 200, body: {inline_string: \"from tls upstream\"}}}"),
+            ProxyBootstraps.http().listener("front", "front").routes(ProxyBootstraps.everythingTo("h2_tls")))
+        // a TLS connection gets 2 s rather than the helper's 1 s
+        .clusters(ProxyBootstraps.cluster("h2_tls", ProxyBootstraps.EXPLICIT_HTTP2 + ", " + upstreamTls + ", " + checks, tlsPort)
+            .replace("connect_timeout: 1s", "connect_timeout: 2s"))
+        .bootstrap(), 1);
     try {
       // the upstream listener starts after the cluster's first (refused) check; later checks pass
       await().atMost(Duration.ofSeconds(15)).until(() -> server.clusters().clusters().stream()
