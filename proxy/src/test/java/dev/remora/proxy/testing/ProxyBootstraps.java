@@ -73,8 +73,13 @@ public final class ProxyBootstraps {
 
   /** The Lua filter (flow style, for {@link Http#httpFilters}) running {@code script} as its default source. */
   public static String lua(String script) {
+    return luaWith("default_source_code: {inline_string: " + json(script) + "}");
+  }
+
+  /** The Lua filter (flow style) with its {@code Lua} fields given in flow style. */
+  public static String luaWith(String luaFields) {
     return "{name: envoy.filters.http.lua, typed_config: {\"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua, "
-        + "default_source_code: {inline_string: " + json(script) + "}}}";
+        + luaFields + "}}";
   }
 
   /** {@code s} as a JSON string, which YAML reads as the same string (quotes, new lines and all). */

@@ -1,12 +1,14 @@
 package dev.remora.proxy.http.filters.lua;
 
+import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
+import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
+import static dev.remora.proxy.testing.ProxyBootstraps.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.RawHttp;
-import dev.remora.proxy.testing.TestBootstraps;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -195,53 +197,19 @@ class LuaRouteIntegrationTest {
       end
       """;
 
-  private static String json(String s) throws Exception {
-    return new ObjectMapper().writeValueAsString(s);
-  }
-
   private static String perRoute(String override) {
     return "typed_per_filter_config: {envoy.filters.http.lua: {\"@type\": "
         + "type.googleapis.com/envoy.extensions.filters.http.lua.v3.LuaPerRoute, " + override + "}}";
   }
 
   /** A listener with the Lua filter (its {@code Lua} fields given in flow style) and the router. */
-  private static String listener(String name, String luaFields, String virtualHostExtra, String routes) {
-    return """
-          - name: %s
-            address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: %s
-                  route_config:
-                    virtual_hosts:
-                    - name: %s-vh
-                      domains: ["*"]
-                      %s
-                      routes:
-        %s
-                  http_filters:
-                  - name: envoy.filters.http.lua
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua, %s}
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-        """.formatted(name, name, name, virtualHostExtra, routes.indent(20).stripTrailing(), luaFields);
+  private static ProxyBootstraps.Http listener(String name, String luaFields, String virtualHostExtra, String... routes) {
+    return ProxyBootstraps.http().listener(name, name).virtualHostFields(virtualHostExtra)
+        .httpFilters(ProxyBootstraps.luaWith(luaFields)).routes(routes);
   }
 
-  private static String cluster(String name, int port) {
-    return """
-          - name: %s
-            connect_timeout: 1s
-            type: STATIC
-            load_assignment:
-              cluster_name: %s
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(name, name, port);
+  private static String source(String script) {
+    return "default_source_code: {inline_string: " + json(script) + "}";
   }
 
   @BeforeAll
@@ -249,61 +217,31 @@ class LuaRouteIntegrationTest {
     backend = new EchoUpstream("backend");
     other = new EchoUpstream("other");
     trailerUpstream = new LoopbackUpstream();
-    String perRouteRoutes = """
-        - match: {prefix: "/disabled"}
-          route: {cluster: backend}
-          %s
-        - match: {prefix: "/named"}
-          route: {cluster: backend}
-          %s
-        - match: {prefix: "/inline"}
-          route: {cluster: backend}
-          %s
-        - match: {prefix: "/meta"}
-          name: meta-route
-          route: {cluster: backend}
-          metadata:
-            filter_metadata:
-              envoy.filters.http.lua: {owner: team-a, weight: 3, flags: {canary: true}}
-              some.other.filter: {owner: not-this-one}
-        - match: {prefix: "/"}
-          route: {cluster: backend}
-        """.formatted(perRoute("disabled: true"), perRoute("name: named"),
-        perRoute("source_code: {inline_string: " + json(INLINE) + "}"));
-    String rerouteRoutes = """
-        - match:
-            prefix: "/"
-            headers: [{name: x-lane, string_match: {exact: other}}]
-          name: lane-other
-          route: {cluster: other}
-        - match: {prefix: "/moved/"}
-          name: moved
-          route: {cluster: other}
-        - match: {prefix: "/"}
-          name: default
-          route: {cluster: backend}
-        """;
-    String backendOnly = """
-        - match: {prefix: "/"}
-          route: {cluster: backend}
-        """;
-    server = Server.start(TestBootstraps.parse("static_resources:\n  listeners:\n"
-        + listener("perroute", "default_source_code: {inline_string: " + json(DEFAULT) + "}, source_codes: {named: {inline_string: "
-            + json(NAMED) + "}}", "metadata: {filter_metadata: {envoy.filters.http.lua: {zone: eu-west}}}", perRouteRoutes)
+    String[] perRouteRoutes = {
+        "{match: {prefix: \"/disabled\"}, route: {cluster: backend}, " + perRoute("disabled: true") + "}",
+        "{match: {prefix: \"/named\"}, route: {cluster: backend}, " + perRoute("name: named") + "}",
+        "{match: {prefix: \"/inline\"}, route: {cluster: backend}, "
+            + perRoute("source_code: {inline_string: " + json(INLINE) + "}") + "}",
+        "{match: {prefix: \"/meta\"}, name: meta-route, route: {cluster: backend}, metadata: {filter_metadata: {"
+            + "envoy.filters.http.lua: {owner: team-a, weight: 3, flags: {canary: true}}, some.other.filter: {owner: not-this-one}}}}",
+        everythingTo("backend")};
+    String[] rerouteRoutes = {
+        "{match: {prefix: \"/\", headers: [{name: x-lane, string_match: {exact: other}}]}, name: lane-other, route: {cluster: other}}",
+        "{match: {prefix: \"/moved/\"}, name: moved, route: {cluster: other}}",
+        "{match: {prefix: \"/\"}, name: default, route: {cluster: backend}}"};
+    server = Server.start(ProxyBootstraps.resources().listeners(
+        listener("perroute", source(DEFAULT) + ", source_codes: {named: {inline_string: " + json(NAMED) + "}}",
+            "metadata: {filter_metadata: {envoy.filters.http.lua: {zone: eu-west}}}", perRouteRoutes),
         // clear_route_cache false: only an explicit clearRouteCache() may re-match the route
-        + listener("reroute", "default_source_code: {inline_string: " + json(REROUTE) + "}, clear_route_cache: false", "",
-            rerouteRoutes)
-        + listener("body", "default_source_code: {inline_string: " + json(BODY) + "}", "", """
-            - match: {prefix: "/"}
-              route: {cluster: loopback}
-            """)
-        + listener("misc", "default_source_code: {inline_string: " + json(MISC) + "}", "", backendOnly)
+        listener("reroute", source(REROUTE) + ", clear_route_cache: false", "", rerouteRoutes),
+        listener("body", source(BODY), "", everythingTo("loopback")),
+        listener("misc", source(MISC), "", everythingTo("backend")),
         // the listener's per_connection_buffer_limit_bytes bounds what body() may buffer
-        + listener("limit", "default_source_code: {inline_string: " + json(LIMIT) + "}", "", backendOnly)
-            .replace("address: {socket", "per_connection_buffer_limit_bytes: 1024\n    address: {socket")
-        + listener("crypto", "default_source_code: {inline_string: " + json(CRYPTO) + "}", "", backendOnly)
-        + "  clusters:\n" + cluster("backend", backend.port()) + cluster("other", other.port())
-        + cluster("loopback", trailerUpstream.address().getPort())), 1);
+        listener("limit", source(LIMIT), "", everythingTo("backend")).listenerFields("per_connection_buffer_limit_bytes: 1024"),
+        listener("crypto", source(CRYPTO), "", everythingTo("backend")))
+        .clusters(cluster("backend", "", backend.port()), cluster("other", "", other.port()),
+            cluster("loopback", "", trailerUpstream.address().getPort()))
+        .bootstrap(), 1);
   }
 
   @AfterAll
