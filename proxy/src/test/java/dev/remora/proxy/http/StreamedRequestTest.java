@@ -12,23 +12,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.ProxyBootstraps;
+import dev.remora.proxy.testing.RawH2Client;
 import dev.remora.proxy.testing.RawUpstream;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
-import io.netty.handler.codec.http2.Http2Headers;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -218,15 +210,16 @@ class StreamedRequestTest {
       out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
     };
-    try (Socket socket = connect(); H2Client h2 = new H2Client(socket)) {
+    try (RawH2Client h2 = new RawH2Client(server.listenerAddress("web").getPort())) {
       h2.headers(1, new DefaultHttp2Headers().method("POST").scheme("http").path("/h2-upload").authority("x")
-          .add("expect", "100-continue"), false);
-      Http2Headers interim = h2.awaitHeaders(1);
-      assertThat(interim.status().toString()).isEqualTo("100");
-      h2.data(1, "hello", true);
-      Http2Headers response = h2.awaitHeaders(1);
-      assertThat(response.status().toString()).isEqualTo("200");
-      assertThat(h2.awaitBody(1)).isEqualTo("hello");
+          .add("expect", "100-continue"), false).send();
+      RawH2Client.Frame interim = h2.readUntil(f -> f.type() == RawH2Client.HEADERS && f.stream() == 1, TIMEOUT_MILLIS);
+      assertThat(h2.headersOf(interim).status().toString()).isEqualTo("100");
+      h2.data(1, "hello", true).send();
+      RawH2Client.Frame response = h2.readUntil(f -> f.type() == RawH2Client.HEADERS && f.stream() == 1, TIMEOUT_MILLIS);
+      assertThat(h2.headersOf(response).status().toString()).isEqualTo("200");
+      assertThat(h2.readUntil(f -> f.stream() == 1 && f.endStream(), TIMEOUT_MILLIS)).as("end of stream 1").isNotNull();
+      assertThat(h2.body(1)).isEqualTo("hello");
     }
     assertThat(upstream.heads.get(0)).startsWith("POST /h2-upload HTTP/1.1\r\n").doesNotContainPattern("(?i)\r\nexpect:");
   }
@@ -238,105 +231,5 @@ class StreamedRequestTest {
     Socket socket = new Socket(address.getAddress(), address.getPort());
     socket.setSoTimeout(TIMEOUT_MILLIS);
     return socket;
-  }
-
-  /** An HTTP/2 client with prior knowledge, frame by frame (HPACK by Netty's coder). */
-  private static final class H2Client implements AutoCloseable {
-    private static final int DATA = 0;
-    private static final int HEADERS = 1;
-    private static final int RST_STREAM = 3;
-    private static final int SETTINGS = 4;
-    private static final int PING = 6;
-    private static final int GOAWAY = 7;
-    private final DataInputStream in;
-    private final OutputStream out;
-    private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
-    private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
-    private final List<byte[]> pendingData = new ArrayList<>();
-
-    H2Client(Socket socket) throws IOException {
-      this.in = new DataInputStream(socket.getInputStream());
-      this.out = socket.getOutputStream();
-      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-      frame(SETTINGS, 0, 0, new byte[0]);
-    }
-
-    void headers(int stream, Http2Headers headers, boolean endStream) throws Exception {
-      ByteBuf block = Unpooled.buffer();
-      encoder.encodeHeaders(stream, headers, block);
-      byte[] bytes = new byte[block.readableBytes()];
-      block.readBytes(bytes);
-      block.release();
-      frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), stream, bytes);
-    }
-
-    void data(int stream, String data, boolean endStream) throws IOException {
-      frame(DATA, endStream ? 0x1 : 0, stream, data.getBytes(StandardCharsets.ISO_8859_1));
-    }
-
-    /** The next HEADERS frame on {@code stream}; DATA met on the way is kept for {@link #awaitBody}. */
-    Http2Headers awaitHeaders(int stream) throws Exception {
-      while (true) {
-        byte[][] f = read(stream);
-        if (f[0][0] == HEADERS) {
-          return decoder.decodeHeaders(stream, Unpooled.wrappedBuffer(f[1]));
-        }
-        if (f[0][0] == DATA) {
-          pendingData.add(f[1]);
-        }
-      }
-    }
-
-    /** The response body up to END_STREAM. */
-    String awaitBody(int stream) throws Exception {
-      ByteArrayOutputStream body = new ByteArrayOutputStream();
-      for (byte[] d : pendingData) {
-        body.write(d);
-      }
-      while (true) {
-        byte[][] f = read(stream);
-        if (f[0][0] == DATA) {
-          body.write(f[1]);
-        }
-        if ((f[0][1] & 0x1) != 0) {
-          return body.toString(StandardCharsets.ISO_8859_1);
-        }
-      }
-    }
-
-    /** The next frame of {@code stream} as {type, flags} and payload; answers SETTINGS and PING. */
-    private byte[][] read(int stream) throws IOException {
-      while (true) {
-        byte[] header = new byte[9];
-        in.readFully(header);
-        int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | (header[2] & 0xff);
-        int type = header[3] & 0xff;
-        int flags = header[4] & 0xff;
-        int id = ((header[5] & 0x7f) << 24) | ((header[6] & 0xff) << 16) | ((header[7] & 0xff) << 8) | (header[8] & 0xff);
-        byte[] payload = new byte[length];
-        in.readFully(payload);
-        if (type == SETTINGS && (flags & 0x1) == 0) {
-          frame(SETTINGS, 0x1, 0, new byte[0]);
-        } else if (type == PING && (flags & 0x1) == 0) {
-          frame(PING, 0x1, 0, payload);
-        } else if (type == GOAWAY || (type == RST_STREAM && id == stream)) {
-          throw new IOException("stream " + stream + " ended by frame type " + type);
-        } else if (id == stream) {
-          return new byte[][] {{(byte) type, (byte) flags}, payload};
-        }
-      }
-    }
-
-    private void frame(int type, int flags, int stream, byte[] payload) throws IOException {
-      byte[] header = {(byte) (payload.length >> 16), (byte) (payload.length >> 8), (byte) payload.length, (byte) type,
-          (byte) flags, (byte) (stream >> 24), (byte) (stream >> 16), (byte) (stream >> 8), (byte) stream};
-      out.write(header);
-      out.write(payload);
-      out.flush();
-    }
-
-    @Override
-    public void close() {
-    }
   }
 }

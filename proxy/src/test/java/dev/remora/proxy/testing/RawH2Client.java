@@ -7,7 +7,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +19,9 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -30,6 +34,7 @@ public final class RawH2Client implements AutoCloseable {
   public static final int DATA = 0x0, HEADERS = 0x1, PRIORITY = 0x2, RST_STREAM = 0x3, SETTINGS = 0x4, PING = 0x6,
       GOAWAY = 0x7, WINDOW_UPDATE = 0x8;
   public static final int END_STREAM = 0x1;
+  public static final int END_HEADERS = 0x4;
 
   /** One frame the server sent; {@code payload} without the 9-byte header. */
   public record Frame(int type, int flags, int stream, byte[] payload) {
@@ -67,6 +72,9 @@ public final class RawH2Client implements AutoCloseable {
   private final ChannelHandlerContext ctx = encoding.pipeline().firstContext();
   private final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
   private final List<Frame> received = new ArrayList<>();
+  /** One HPACK context for what the server sends: every complete header block is decoded as it is read. */
+  private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+  private final Map<Frame, Http2Headers> decoded = new IdentityHashMap<>();
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private byte[] unread = new byte[0];
   private boolean closed;
@@ -148,6 +156,7 @@ public final class RawH2Client implements AutoCloseable {
       Frame next;
       while ((next = parseOne()) != null) {
         received.add(next);
+        decode(next);
         if (until.test(next)) {
           return next;
         }
@@ -190,6 +199,22 @@ public final class RawH2Client implements AutoCloseable {
     return closed;
   }
 
+  /** The headers a HEADERS frame read from the server carries. */
+  public Http2Headers headersOf(Frame frame) {
+    Http2Headers headers = decoded.get(frame);
+    if (headers == null) {
+      throw new AssertionError("no decoded header block for " + frame);
+    }
+    return headers;
+  }
+
+  /** The payloads of the DATA frames read so far on {@code stream}, joined (as Latin-1). */
+  public String body(int stream) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    received.stream().filter(f -> f.type() == DATA && f.stream() == stream).forEach(f -> body.writeBytes(f.payload()));
+    return body.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   /** The first RST_STREAM frame read on {@code stream}, or null. */
   public Frame rstStream(int stream) {
     return received.stream().filter(f -> f.type() == RST_STREAM && f.stream() == stream).findFirst().orElse(null);
@@ -198,6 +223,17 @@ public final class RawH2Client implements AutoCloseable {
   /** The first GOAWAY frame read, or null. */
   public Frame goAway() {
     return received.stream().filter(f -> f.type() == GOAWAY).findFirst().orElse(null);
+  }
+
+  private void decode(Frame frame) {
+    // a header block split over CONTINUATION frames is not decoded (no test needs one)
+    if (frame.type() == HEADERS && (frame.flags() & END_HEADERS) != 0) {
+      try {
+        decoded.put(frame, decoder.decodeHeaders(frame.stream(), Unpooled.wrappedBuffer(frame.payload())));
+      } catch (Http2Exception e) {
+        // left undecoded: headersOf says so
+      }
+    }
   }
 
   private Frame parseOne() {
