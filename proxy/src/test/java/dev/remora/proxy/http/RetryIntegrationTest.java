@@ -4,49 +4,38 @@ import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.ProxyBootstraps;
+import dev.remora.proxy.testing.ProxyHarness;
 import dev.remora.proxy.testing.ScriptedUpstream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Route retries through the proxy, over loopback, to real upstream servers. */
 class RetryIntegrationTest {
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  @RegisterExtension
+  final ProxyHarness proxy = new ProxyHarness();
   private ScriptedUpstream upstream;
-  private Server server;
 
   @BeforeEach
   void startUpstream() throws IOException {
-    upstream = new ScriptedUpstream();
-  }
-
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-    upstream.close();
+    upstream = proxy.closeAfter(new ScriptedUpstream());
   }
 
   private void start(int workers, String listenerExtra, String vhostExtra, String[] routes, String... clusters) throws Exception {
-    server = Server.start(ProxyBootstraps.http(listenerExtra, vhostExtra, routes, clusters), workers);
+    proxy.start(ProxyBootstraps.http(listenerExtra, vhostExtra, routes, clusters), workers);
   }
 
   /** One route to the scripted upstream for every path, with this retry policy (flow style, or "" for none). */
@@ -57,19 +46,11 @@ class RetryIntegrationTest {
   }
 
   private HttpResponse<String> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10));
+    HttpRequest.Builder b = proxy.request("web", path);
     if (headers.length > 0) {
       b.headers(headers);
     }
-    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + server.listenerAddress("web").getPort() + path);
-  }
-
-  private long counter(String name) {
-    return server.stats().counter(name).value();
+    return proxy.send(b);
   }
 
   @Test
@@ -83,14 +64,14 @@ class RetryIntegrationTest {
     assertThat(response.body()).isEqualTo("/fail/1/503/a try 2");
     assertThat(upstream.tries("/fail/1/503/a")).isEqualTo(2);
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(counter("cluster.backend.upstream_rq_retry")).isEqualTo(1);
-      assertThat(counter("cluster.backend.upstream_rq_retry_success")).isEqualTo(1);
-      assertThat(counter("cluster.backend.upstream_rq_retry_limit_exceeded")).isZero();
-      assertThat(counter("cluster.backend.upstream_rq_total")).isEqualTo(2);
-      assertThat(counter("cluster.backend.upstream_rq_5xx")).isEqualTo(1);
-      assertThat(counter("cluster.backend.upstream_rq_2xx")).isEqualTo(1);
-      assertThat(server.stats().gauge("cluster.backend.upstream_rq_active").value()).isZero();
-      assertThat(server.stats().gauge("cluster.backend.circuit_breakers.default.rq_retry_open").value()).isZero();
+      assertThat(proxy.counter("cluster.backend.upstream_rq_retry")).isEqualTo(1);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_retry_success")).isEqualTo(1);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_retry_limit_exceeded")).isZero();
+      assertThat(proxy.counter("cluster.backend.upstream_rq_total")).isEqualTo(2);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_5xx")).isEqualTo(1);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_2xx")).isEqualTo(1);
+      assertThat(proxy.server().stats().gauge("cluster.backend.upstream_rq_active").value()).isZero();
+      assertThat(proxy.server().stats().gauge("cluster.backend.circuit_breakers.default.rq_retry_open").value()).isZero();
     });
   }
 
@@ -103,7 +84,7 @@ class RetryIntegrationTest {
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(response.body()).isEqualTo("/fail/1/503/b try 1");
     assertThat(upstream.tries("/fail/1/503/b")).isEqualTo(1);
-    assertThat(counter("cluster.backend.upstream_rq_retry")).isZero();
+    assertThat(proxy.counter("cluster.backend.upstream_rq_retry")).isZero();
   }
 
   @Test
@@ -117,9 +98,9 @@ class RetryIntegrationTest {
     assertThat(response.body()).isEqualTo("/status/503 try 3");
     assertThat(upstream.tries("/status/503")).isEqualTo(3);
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(counter("cluster.backend.upstream_rq_retry")).isEqualTo(2);
-      assertThat(counter("cluster.backend.upstream_rq_retry_limit_exceeded")).isEqualTo(1);
-      assertThat(counter("cluster.backend.upstream_rq_retry_success")).isZero();
+      assertThat(proxy.counter("cluster.backend.upstream_rq_retry")).isEqualTo(2);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_retry_limit_exceeded")).isEqualTo(1);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_retry_success")).isZero();
     });
   }
 
@@ -192,9 +173,9 @@ class RetryIntegrationTest {
     assertThat(timedOut.statusCode()).isEqualTo(504);
     assertThat(timedOut.body()).isEqualTo("upstream request timeout");
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(counter("cluster.backend.upstream_rq_per_try_timeout")).isEqualTo(2);
-      assertThat(counter("cluster.backend.upstream_rq_retry")).isEqualTo(1);
-      assertThat(counter("cluster.backend.upstream_rq_timeout")).isZero();
+      assertThat(proxy.counter("cluster.backend.upstream_rq_per_try_timeout")).isEqualTo(2);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_retry")).isEqualTo(1);
+      assertThat(proxy.counter("cluster.backend.upstream_rq_timeout")).isZero();
     });
   }
 
@@ -210,10 +191,10 @@ class RetryIntegrationTest {
       assertThat(get("/ok/" + i).statusCode()).isEqualTo(200);
     }
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      long failures = counter("cluster.pair.upstream_cx_connect_fail");
+      long failures = proxy.counter("cluster.pair.upstream_cx_connect_fail");
       assertThat(failures).isGreaterThanOrEqualTo(1);
-      assertThat(counter("cluster.pair.upstream_rq_retry")).isEqualTo(failures);
-      assertThat(counter("cluster.pair.upstream_rq_retry_success")).isEqualTo(failures);
+      assertThat(proxy.counter("cluster.pair.upstream_rq_retry")).isEqualTo(failures);
+      assertThat(proxy.counter("cluster.pair.upstream_rq_retry_success")).isEqualTo(failures);
     });
   }
 
@@ -229,7 +210,7 @@ class RetryIntegrationTest {
       }
       assertThat(resetting.accepted.get()).isGreaterThanOrEqualTo(1);
       await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-          assertThat(counter("cluster.pair.upstream_rq_retry")).isGreaterThanOrEqualTo(1));
+          assertThat(proxy.counter("cluster.pair.upstream_rq_retry")).isGreaterThanOrEqualTo(1));
     }
   }
 
@@ -240,10 +221,10 @@ class RetryIntegrationTest {
     new Random(7).nextBytes(body);
     String expected = new String(body, java.nio.charset.StandardCharsets.ISO_8859_1);
 
-    HttpResponse<String> sized = client.send(HttpRequest.newBuilder(uri("/fail/1/503/post"))
+    HttpResponse<String> sized = proxy.client().send(HttpRequest.newBuilder(proxy.uri("web", "/fail/1/503/post"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     // without a length the client sends it chunked
-    HttpResponse<String> chunked = client.send(HttpRequest.newBuilder(uri("/fail/1/503/chunked"))
+    HttpResponse<String> chunked = proxy.client().send(HttpRequest.newBuilder(proxy.uri("web", "/fail/1/503/chunked"))
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
         HttpResponse.BodyHandlers.ofString());
 
@@ -266,9 +247,9 @@ class RetryIntegrationTest {
         "{match: {prefix: \"/\"}, route: {cluster: backend, retry_policy: {retry_on: \"5xx\"}}}"},
         cluster("backend", "", upstream.port()));
 
-    HttpResponse<String> big = client.send(HttpRequest.newBuilder(uri("/fail/1/503/big"))
+    HttpResponse<String> big = proxy.client().send(HttpRequest.newBuilder(proxy.uri("web", "/fail/1/503/big"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4096])).build(), HttpResponse.BodyHandlers.ofString());
-    HttpResponse<String> small = client.send(HttpRequest.newBuilder(uri("/fail/1/503/small"))
+    HttpResponse<String> small = proxy.client().send(HttpRequest.newBuilder(proxy.uri("web", "/fail/1/503/small"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[100])).build(), HttpResponse.BodyHandlers.ofString());
 
     assertThat(big.statusCode()).isEqualTo(503);
