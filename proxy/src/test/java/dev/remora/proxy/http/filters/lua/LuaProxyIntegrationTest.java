@@ -3,20 +3,18 @@ package dev.remora.proxy.http.filters.lua;
 import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remora.proxy.server.Server;
 import dev.remora.proxy.stats.PrometheusFormat;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.ProxyBootstraps;
-import java.net.URI;
-import java.net.http.HttpClient;
+import dev.remora.proxy.testing.ProxyHarness;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Lua filter in the real proxy, one listener per script (per-route overrides and route metadata
@@ -28,9 +26,8 @@ import org.junit.jupiter.api.Test;
 class LuaProxyIntegrationTest {
   static EchoUpstream backend;
   static LoopbackUpstream ipapi;
-  static Server server;
-  static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  @RegisterExtension
+  static final ProxyHarness proxy = new ProxyHarness();
 
   static final String API = """
       function envoy_on_request(h)
@@ -74,9 +71,9 @@ class LuaProxyIntegrationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new EchoUpstream("backend");
-    ipapi = new LoopbackUpstream();
-    server = Server.start(ProxyBootstraps.resources()
+    backend = proxy.closeAfter(new EchoUpstream("backend"));
+    ipapi = proxy.closeAfter(new LoopbackUpstream());
+    proxy.start(ProxyBootstraps.resources()
         .listeners(listener("headers", "ingress_http", SeedScripts.HEADERS), listener("both", "both", SeedScripts.BOTH),
             listener("metadata", "metadata", SeedScripts.METADATA), listener("nope", "nope", SeedScripts.NOPE),
             listener("api", "api", API), listener("h2", "h2", H2))
@@ -84,33 +81,17 @@ class LuaProxyIntegrationTest {
         .bootstrap(), 1);
   }
 
-  @AfterAll
-  static void stop() {
-    server.close();
-    backend.close();
-    ipapi.close();
-  }
-
-  private static HttpRequest.Builder request(String listener, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.listenerAddress(listener).getPort() + path))
-        .timeout(Duration.ofSeconds(10));
-  }
-
-  private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
-    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
   private static EchoUpstream.Received lastAt(String pathPrefix) {
     return backend.received.stream().filter(r -> r.path().startsWith(pathPrefix)).reduce((a, b) -> b).orElseThrow();
   }
 
   private static long counter(String prefix, String name) {
-    return server.stats().counter("http." + prefix + ".lua." + name).value();
+    return proxy.server().stats().counter("http." + prefix + ".lua." + name).value();
   }
 
   @Test
   void seedHeaderScriptAddsFooAndResponseBodySize() throws Exception {
-    HttpResponse<String> r = send(request("headers", "/hello"));
+    HttpResponse<String> r = proxy.send(proxy.request("headers", "/hello"));
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(lastAt("/hello").header("foo")).isEqualTo("bar");
     assertThat(r.headers().firstValue("response-body-size")).hasValue(Integer.toString(r.body().length()));
@@ -118,7 +99,7 @@ class LuaProxyIntegrationTest {
 
   @Test
   void seedHttpCallScriptAddsContinentCodeOnBothPaths() throws Exception {
-    HttpResponse<String> r = send(request("both", "/both"));
+    HttpResponse<String> r = proxy.send(proxy.request("both", "/both"));
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(lastAt("/both").header("continent_code")).isEqualTo("EU");
     assertThat(r.headers().firstValue("continent_code")).hasValue("EU");
@@ -126,7 +107,7 @@ class LuaProxyIntegrationTest {
 
   @Test
   void seedDynamicMetadataScriptCarriesTheCode() throws Exception {
-    HttpResponse<String> r = send(request("metadata", "/continent"));
+    HttpResponse<String> r = proxy.send(proxy.request("metadata", "/continent"));
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(lastAt("/continent").header("continent-code")).isEqualTo("EU");
     assertThat(r.headers().firstValue("continent-code")).hasValue("EU");
@@ -135,7 +116,7 @@ class LuaProxyIntegrationTest {
   @Test
   void seedNopeScriptAnswers403() throws Exception {
     int before = (int) backend.received.stream().filter(x -> x.path().startsWith("/nope")).count();
-    HttpResponse<String> r = send(request("nope", "/nope"));
+    HttpResponse<String> r = proxy.send(proxy.request("nope", "/nope"));
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.body()).isEqualTo("nope");
     assertThat(backend.received.stream().filter(x -> x.path().startsWith("/nope")).count()).isEqualTo(before);
@@ -146,12 +127,12 @@ class LuaProxyIntegrationTest {
     // The first request's call is held by the upstream until the second request's call opens the gate:
     // this completes only if the single worker serves the second request while the first script is
     // suspended in its httpCall.
-    CompletableFuture<HttpResponse<String>> first = client.sendAsync(request("api", "/api/first")
+    CompletableFuture<HttpResponse<String>> first = proxy.client().sendAsync(proxy.request("api", "/api/first")
         .header("x-tag", "first").header("x-call-path", "/gate?tag=first")
         .POST(HttpRequest.BodyPublishers.ofString("slow body")).build(), HttpResponse.BodyHandlers.ofString());
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
         .until(() -> ipapi.seen.stream().anyMatch(r -> r.uri().startsWith("/gate")));
-    HttpResponse<String> second = send(request("api", "/api/second").header("x-tag", "second").header("x-call-path", "/open"));
+    HttpResponse<String> second = proxy.send(proxy.request("api", "/api/second").header("x-tag", "second").header("x-call-path", "/open"));
     HttpResponse<String> firstResponse = first.get(10, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(second.statusCode()).isEqualTo(200);
     assertThat(firstResponse.statusCode()).isEqualTo(200);
@@ -167,20 +148,20 @@ class LuaProxyIntegrationTest {
   @Test
   void scriptErrorAndRunawayLoopOnlyFailTheScriptNotTheRequest() throws Exception {
     long errors = counter("api", "errors");
-    HttpResponse<String> e = send(request("api", "/api/e").header("x-tag", "error"));
-    HttpResponse<String> spin = send(request("api", "/api/s").header("x-tag", "spin"));
+    HttpResponse<String> e = proxy.send(proxy.request("api", "/api/e").header("x-tag", "error"));
+    HttpResponse<String> spin = proxy.send(proxy.request("api", "/api/s").header("x-tag", "spin"));
     assertThat(e.statusCode()).isEqualTo(200);
     assertThat(spin.statusCode()).isEqualTo(200);
     assertThat(counter("api", "errors")).isEqualTo(errors + 2);
-    HttpResponse<String> after = send(request("api", "/api/ok").header("x-tag", "ok").header("x-call-path", "/continent_code?code=ok"));
+    HttpResponse<String> after = proxy.send(proxy.request("api", "/api/ok").header("x-tag", "ok").header("x-call-path", "/continent_code?code=ok"));
     assertThat(lastAt("/api/ok").header("x-call")).isEqualTo("200:ok");
     assertThat(after.statusCode()).isEqualTo(200);
   }
 
   @Test
   void statsAppearInPrometheusOutput() throws Exception {
-    send(request("headers", "/hello"));
-    String text = new PrometheusFormat().write(server.stats());
+    proxy.send(proxy.request("headers", "/hello"));
+    String text = new PrometheusFormat().write(proxy.server().stats());
     // what /stats/prometheus serves: Envoy's tag extraction turns the connection manager prefix into a label
     assertThat(text).containsPattern("envoy_http_lua_executions\\{envoy_http_conn_manager_prefix=\"ingress_http\"\\} [1-9]")
         .contains("envoy_http_lua_errors{envoy_http_conn_manager_prefix=\"api\"}");
@@ -189,7 +170,7 @@ class LuaProxyIntegrationTest {
 
   @Test
   void http2StreamsRunTheSameScripts() throws Exception {
-    String url = "http://127.0.0.1:" + server.listenerAddress("h2").getPort() + "/h2/path?q=1";
+    String url = "http://127.0.0.1:" + proxy.server().listenerAddress("h2").getPort() + "/h2/path?q=1";
     Process curl = new ProcessBuilder(ExternalTools.require("curl").toString(), "-s", "--http2-prior-knowledge", "-i",
         "-H", "host: h2.example", "--data-binary", "twelve bytes", url).redirectErrorStream(true).start();
     String out = new String(curl.getInputStream().readAllBytes());
@@ -207,9 +188,9 @@ class LuaProxyIntegrationTest {
 
   @Test
   void httpCallTimeoutAndUnknownClusterThroughTheRealClient() throws Exception {
-    HttpResponse<String> unknown = send(request("api", "/api/unknown").header("x-tag", "u")
+    HttpResponse<String> unknown = proxy.send(proxy.request("api", "/api/unknown").header("x-tag", "u")
         .header("x-call-path", "/").header("x-cluster", "nowhere"));
-    HttpResponse<String> timeout = send(request("api", "/api/timeout").header("x-tag", "t")
+    HttpResponse<String> timeout = proxy.send(proxy.request("api", "/api/timeout").header("x-tag", "t")
         .header("x-call-path", "/never").header("x-timeout", "200"));
     assertThat(timeout.statusCode()).isEqualTo(200);
     assertThat(unknown.statusCode()).isEqualTo(200);

@@ -5,12 +5,10 @@ import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static dev.remora.proxy.testing.ProxyBootstraps.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.RawHttp;
 import dev.remora.proxy.testing.ProxyBootstraps;
-import java.net.URI;
-import java.net.http.HttpClient;
+import dev.remora.proxy.testing.ProxyHarness;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +19,9 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Lua API calls that depend on the route table or on the wire, through the real proxy (one
@@ -39,9 +37,8 @@ class LuaRouteIntegrationTest {
   static EchoUpstream other;
   /** Netty-based: unlike the JDK server behind {@link EchoUpstream}, it accepts request trailers. */
   static LoopbackUpstream trailerUpstream;
-  static Server server;
-  static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  @RegisterExtension
+  static final ProxyHarness proxy = new ProxyHarness();
 
   static final String DEFAULT = """
       function envoy_on_request(h)
@@ -214,9 +211,9 @@ class LuaRouteIntegrationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new EchoUpstream("backend");
-    other = new EchoUpstream("other");
-    trailerUpstream = new LoopbackUpstream();
+    backend = proxy.closeAfter(new EchoUpstream("backend"));
+    other = proxy.closeAfter(new EchoUpstream("other"));
+    trailerUpstream = proxy.closeAfter(new LoopbackUpstream());
     String[] perRouteRoutes = {
         "{match: {prefix: \"/disabled\"}, route: {cluster: backend}, " + perRoute("disabled: true") + "}",
         "{match: {prefix: \"/named\"}, route: {cluster: backend}, " + perRoute("name: named") + "}",
@@ -229,7 +226,7 @@ class LuaRouteIntegrationTest {
         "{match: {prefix: \"/\", headers: [{name: x-lane, string_match: {exact: other}}]}, name: lane-other, route: {cluster: other}}",
         "{match: {prefix: \"/moved/\"}, name: moved, route: {cluster: other}}",
         "{match: {prefix: \"/\"}, name: default, route: {cluster: backend}}"};
-    server = Server.start(ProxyBootstraps.resources().listeners(
+    proxy.start(ProxyBootstraps.resources().listeners(
         listener("perroute", source(DEFAULT) + ", source_codes: {named: {inline_string: " + json(NAMED) + "}}",
             "metadata: {filter_metadata: {envoy.filters.http.lua: {zone: eu-west}}}", perRouteRoutes),
         // clear_route_cache false: only an explicit clearRouteCache() may re-match the route
@@ -244,23 +241,6 @@ class LuaRouteIntegrationTest {
         .bootstrap(), 1);
   }
 
-  @AfterAll
-  static void stop() {
-    server.close();
-    backend.close();
-    other.close();
-    trailerUpstream.close();
-  }
-
-  private static HttpRequest.Builder request(String listener, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.listenerAddress(listener).getPort() + path))
-        .timeout(Duration.ofSeconds(10));
-  }
-
-  private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
-    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
   private static EchoUpstream.Received lastAt(EchoUpstream upstream, String path) {
     return upstream.received.stream().filter(r -> r.path().equals(path)).reduce((a, b) -> b)
         .orElseThrow(() -> new AssertionError("upstream " + upstream + " never saw " + path));
@@ -272,10 +252,10 @@ class LuaRouteIntegrationTest {
 
   @Test
   void perRouteDisabledNameAndSourceCodeChooseTheScript() throws Exception {
-    HttpResponse<String> disabled = send(request("perroute", "/disabled"));
-    HttpResponse<String> named = send(request("perroute", "/named"));
-    HttpResponse<String> inline = send(request("perroute", "/inline"));
-    HttpResponse<String> plain = send(request("perroute", "/plain"));
+    HttpResponse<String> disabled = proxy.send(proxy.request("perroute", "/disabled"));
+    HttpResponse<String> named = proxy.send(proxy.request("perroute", "/named"));
+    HttpResponse<String> inline = proxy.send(proxy.request("perroute", "/inline"));
+    HttpResponse<String> plain = proxy.send(proxy.request("perroute", "/plain"));
     assertThat(List.of(disabled.statusCode(), named.statusCode(), inline.statusCode(), plain.statusCode()))
         .containsOnly(200);
     assertThat(lastAt(backend, "/disabled").header("x-script")).isNull();
@@ -291,7 +271,7 @@ class LuaRouteIntegrationTest {
 
   @Test
   void routeAndVirtualHostMetadataUnderTheFilterName() throws Exception {
-    send(request("perroute", "/meta"));
+    proxy.send(proxy.request("perroute", "/meta"));
     EchoUpstream.Received meta = lastAt(backend, "/meta");
     assertThat(meta.header("x-meta-owner")).isEqualTo("team-a");
     assertThat(meta.header("x-meta-weight")).isEqualTo("3");
@@ -301,7 +281,7 @@ class LuaRouteIntegrationTest {
     assertThat(meta.header("x-vh-zone")).isEqualTo("eu-west");
     assertThat(meta.header("x-vh-owner")).isEqualTo("nil");
 
-    send(request("perroute", "/no-metadata"));
+    proxy.send(proxy.request("perroute", "/no-metadata"));
     EchoUpstream.Received none = lastAt(backend, "/no-metadata");
     assertThat(none.header("x-meta-owner")).isEqualTo("nil");
     assertThat(none.header("x-meta-keys")).isEmpty();
@@ -311,7 +291,7 @@ class LuaRouteIntegrationTest {
 
   @Test
   void respondSendsTheScriptsHeadersAndBodyWithoutTheUpstream() throws Exception {
-    HttpResponse<String> r = send(request("perroute", "/respond"));
+    HttpResponse<String> r = proxy.send(proxy.request("perroute", "/respond"));
     assertThat(r.statusCode()).isEqualTo(418);
     assertThat(r.body()).isEqualTo("short and stout");
     assertThat(r.headers().firstValue("x-reason")).hasValue("teapot");
@@ -321,9 +301,9 @@ class LuaRouteIntegrationTest {
 
   @Test
   void clearRouteCacheMatchesTheRouteAgainAfterAHeaderChange() throws Exception {
-    HttpResponse<String> cleared = send(request("reroute", "/lane/clear"));
-    HttpResponse<String> kept = send(request("reroute", "/lane/keep"));
-    HttpResponse<String> rewritten = send(request("reroute", "/rewrite/x"));
+    HttpResponse<String> cleared = proxy.send(proxy.request("reroute", "/lane/clear"));
+    HttpResponse<String> kept = proxy.send(proxy.request("reroute", "/lane/keep"));
+    HttpResponse<String> rewritten = proxy.send(proxy.request("reroute", "/rewrite/x"));
     assertThat(cleared.headers().firstValue("x-upstream")).hasValue("other");
     assertThat(lastAt(other, "/lane/clear").header("x-lane")).isEqualTo("other");
     // without clearRouteCache() (and clear_route_cache: false) the route chosen before the script stays
@@ -342,7 +322,7 @@ class LuaRouteIntegrationTest {
   void bodyChunksAndTrailersOfAChunkedRequest() throws Exception {
     String raw = "POST /echo?t=1 HTTP/1.1\r\nHost: lua.test\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\n"
         + "Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nx-checksum: abc123\r\n\r\n";
-    String response = RawHttp.exchange(server.listenerAddress("body"), raw, 5000);
+    String response = RawHttp.exchange(proxy.server().listenerAddress("body"), raw, 5000);
     assertThat(response).startsWith("HTTP/1.1 200").endsWith("hello world");
     var r = seenAt("/echo?t=1");
     assertThat(r.headers().get("x-trailer")).isEqualTo("abc123");
@@ -355,18 +335,18 @@ class LuaRouteIntegrationTest {
     assertThat(r.trailingHeaders().get("x-checksum")).isEqualTo("abc123");
     assertThat(r.trailingHeaders().get("x-lua-trailer")).isEqualTo("seen");
 
-    HttpResponse<String> noTrailers = send(request("body", "/echo?t=2").POST(HttpRequest.BodyPublishers.ofString("abc")));
+    HttpResponse<String> noTrailers = proxy.send(proxy.request("body", "/echo?t=2").POST(HttpRequest.BodyPublishers.ofString("abc")));
     assertThat(noTrailers.statusCode()).isEqualTo(200);
     assertThat(seenAt("/echo?t=2").headers().get("x-trailer")).isEqualTo("none");
     assertThat(seenAt("/echo?t=2").headers().get("x-chunk-text")).isEqualTo("abc");
 
-    send(request("body", "/echo?t=3"));
+    proxy.send(proxy.request("body", "/echo?t=3"));
     assertThat(seenAt("/echo?t=3").headers().get("x-chunks")).isEqualTo("0");
   }
 
   @Test
   void responseTrailersAndBodyChunksOnTheResponsePath() throws Exception {
-    String response = RawHttp.exchange(server.listenerAddress("body"),
+    String response = RawHttp.exchange(proxy.server().listenerAddress("body"),
         "GET /trailers HTTP/1.1\r\nHost: lua.test\r\nTE: trailers\r\n\r\n", 3000).toLowerCase(java.util.Locale.ROOT);
     assertThat(response).startsWith("http/1.1 200");
     assertThat(response).contains("x-response-trailer: t1\r\n").contains("x-response-bytes: 13\r\n");
@@ -376,11 +356,11 @@ class LuaRouteIntegrationTest {
 
   @Test
   void headerMapUtilitiesStreamInfoAndHttpCallOptions() throws Exception {
-    long errors = server.stats().counter("http.misc.lua.errors").value();
+    long errors = proxy.server().stats().counter("http.misc.lua.errors").value();
     long before = System.currentTimeMillis();
     String raw = "GET /misc HTTP/1.1\r\nHost: lua.test\r\nx-in-b: 2\r\nx-in-a: 1\r\nx-remove-me: gone\r\n"
         + "x-replace-me: original\r\nConnection: close\r\n\r\n";
-    String response = RawHttp.exchange(server.listenerAddress("misc"), raw, 5000);
+    String response = RawHttp.exchange(proxy.server().listenerAddress("misc"), raw, 5000);
     long after = System.currentTimeMillis();
     assertThat(response).startsWith("HTTP/1.1 200 Very OK\r\n");
     EchoUpstream.Received r = lastAt(backend, "/misc");
@@ -395,7 +375,7 @@ class LuaRouteIntegrationTest {
     assertThat(Long.parseLong(r.header("x-ts"))).isBetween(before, after);
     assertThat(Long.parseLong(r.header("x-ts-us")) / 1000).isBetween(before, after);
     assertThat(r.header("x-fc")).isEqualTo("table");
-    int port = server.listenerAddress("misc").getPort();
+    int port = proxy.server().listenerAddress("misc").getPort();
     assertThat(r.header("x-remote")).startsWith("127.0.0.1:").isEqualTo(r.header("x-direct-remote"));
     assertThat(r.header("x-local")).isEqualTo("127.0.0.1:" + port).isEqualTo(r.header("x-direct-local"));
     assertThat(r.header("x-protocol")).isEqualTo("HTTP/1.1");
@@ -408,23 +388,23 @@ class LuaRouteIntegrationTest {
         .until(() -> trailerUpstream.seen.stream().anyMatch(q -> q.uri().equals("/echo?async=1")));
     assertThat(seenAt("/echo?async=1").content().toString(StandardCharsets.UTF_8)).isEqualTo("fire and forget");
     // every log level and call above ran without a script error
-    assertThat(server.stats().counter("http.misc.lua.errors").value()).isEqualTo(errors);
+    assertThat(proxy.server().stats().counter("http.misc.lua.errors").value()).isEqualTo(errors);
   }
 
   @Test
   void bodyOverTheBufferLimitIs413OnRequestsAnd500OnResponses() throws Exception {
-    HttpResponse<String> small = send(request("limit", "/limit/small").POST(HttpRequest.BodyPublishers.ofString("abc")));
+    HttpResponse<String> small = proxy.send(proxy.request("limit", "/limit/small").POST(HttpRequest.BodyPublishers.ofString("abc")));
     assertThat(small.statusCode()).isEqualTo(200);
     assertThat(lastAt(backend, "/limit/small").header("x-len")).isEqualTo("3");
     assertThat(small.headers().firstValue("x-response-len")).hasValue(Integer.toString(small.body().length()));
 
-    HttpResponse<String> bigRequest = send(request("limit", "/limit/request")
+    HttpResponse<String> bigRequest = proxy.send(proxy.request("limit", "/limit/request")
         .POST(HttpRequest.BodyPublishers.ofString("r".repeat(4096))));
     assertThat(bigRequest.statusCode()).isEqualTo(413);
     assertThat(seen(backend, "/limit/request")).isZero();
 
     // 900 bytes fit on the way up; the upstream's echo of them and of the headers does not on the way back
-    HttpResponse<String> bigResponse = send(request("limit", "/limit/response")
+    HttpResponse<String> bigResponse = proxy.send(proxy.request("limit", "/limit/response")
         .POST(HttpRequest.BodyPublishers.ofString("s".repeat(900))));
     assertThat(bigResponse.statusCode()).isEqualTo(500);
     assertThat(seen(backend, "/limit/response")).isEqualTo(1);
@@ -436,7 +416,7 @@ class LuaRouteIntegrationTest {
     s.initSign(keys.getPrivate());
     s.update(signed.getBytes(StandardCharsets.UTF_8));
     HexFormat hex = HexFormat.of();
-    return send(request("crypto", "/verify/" + form).header("x-key", hex.formatHex(keys.getPublic().getEncoded()))
+    return proxy.send(proxy.request("crypto", "/verify/" + form).header("x-key", hex.formatHex(keys.getPublic().getEncoded()))
         .header("x-sig", hex.formatHex(s.sign())).header("x-data", sent).header("x-hash", hash).header("x-form", form));
   }
 
