@@ -5,34 +5,31 @@ import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ExternalTools;
 import dev.remora.proxy.testing.ProxyBootstraps;
+import dev.remora.proxy.testing.ProxyHarness;
 import dev.remora.proxy.testing.RawHttp;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** HTTP/1.1 through the proxy over real loopback sockets to a real upstream server. */
 class HttpProxyIntegrationTest {
+  @RegisterExtension
+  final ProxyHarness proxy = new ProxyHarness();
   private EchoUpstream upstream;
-  private Server server;
   private int closedPort;
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new EchoUpstream("backend");
+    upstream = proxy.closeAfter(new EchoUpstream("backend"));
     closedPort = ExternalTools.freePort();
-    server = Server.start(ProxyBootstraps.http().managerFields("request_headers_timeout: 0.5s")
+    proxy.start(ProxyBootstraps.http().managerFields("request_headers_timeout: 0.5s")
         .routes("{match: {prefix: \"/direct\"}, direct_response: {status: 200, body: {inline_string: \"hello direct\"}}}",
             "{match: {prefix: \"/missing-cluster\"}, route: {cluster: nowhere}}",
             "{match: {prefix: \"/empty\"}, route: {cluster: empty}}",
@@ -44,20 +41,8 @@ class HttpProxyIntegrationTest {
         .bootstrap(), 2);
   }
 
-  @AfterEach
-  void stop() {
-    server.close();
-    upstream.close();
-  }
-
-  private URI uri(String path) {
-    InetSocketAddress address = server.listenerAddress("web");
-    return URI.create("http://127.0.0.1:" + address.getPort() + path);
-  }
-
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return proxy.send(proxy.request("web", path).timeout(Duration.ofSeconds(5)));
   }
 
   @Test
@@ -75,21 +60,21 @@ class HttpProxyIntegrationTest {
     assertThat(seen.header("x-envoy-expected-rq-timeout-ms")).isEqualTo("15000");
     // stats are counted on the worker once the response is written: the client may read it first
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(server.stats().counter("http.ingress_http.downstream_rq_2xx").value()).isEqualTo(1);
-      assertThat(server.stats().counter("cluster.backend.upstream_rq_2xx").value()).isEqualTo(1);
+      assertThat(proxy.server().stats().counter("http.ingress_http.downstream_rq_2xx").value()).isEqualTo(1);
+      assertThat(proxy.server().stats().counter("cluster.backend.upstream_rq_2xx").value()).isEqualTo(1);
     });
   }
 
   @Test
   void relaysRequestBodiesAndReusesUpstreamConnections() throws Exception {
     for (int i = 0; i < 5; i++) {
-      HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri("/post"))
+      HttpResponse<String> response = proxy.client().send(HttpRequest.newBuilder(proxy.uri("web", "/post"))
           .POST(HttpRequest.BodyPublishers.ofString("payload-" + i)).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).endsWith("\npayload-" + i);
     }
     // one client connection lands on one worker, whose pool keeps one upstream connection alive
-    assertThat(server.stats().counter("cluster.backend.upstream_cx_total").value()).isEqualTo(1);
+    assertThat(proxy.server().stats().counter("cluster.backend.upstream_cx_total").value()).isEqualTo(1);
   }
 
   @Test
@@ -111,12 +96,12 @@ class HttpProxyIntegrationTest {
     HttpResponse<String> slow = get("/delay/2000");
     assertThat(slow.statusCode()).isEqualTo(504);
     assertThat(slow.body()).isEqualTo("upstream request timeout");
-    assertThat(server.stats().counter("cluster.backend.upstream_rq_timeout").value()).isEqualTo(1);
+    assertThat(proxy.server().stats().counter("cluster.backend.upstream_rq_timeout").value()).isEqualTo(1);
   }
 
   @Test
   void refusesMalformedRequestsOnTheirConnectionOnly() throws Exception {
-    InetSocketAddress address = server.listenerAddress("web");
+    InetSocketAddress address = proxy.server().listenerAddress("web");
     String garbage = RawHttp.exchange(address, "THIS IS NOT HTTP\r\n\r\n", 2000);
     assertThat(garbage).startsWith("HTTP/1.1 400 ");
 
@@ -133,13 +118,13 @@ class HttpProxyIntegrationTest {
     assertThat(huge).startsWith("HTTP/1.1 431 ");
 
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-        assertThat(server.stats().counter("http.ingress_http.downstream_cx_protocol_error").value()).isEqualTo(4));
+        assertThat(proxy.server().stats().counter("http.ingress_http.downstream_cx_protocol_error").value()).isEqualTo(4));
     assertThat(get("/still-fine").statusCode()).isEqualTo(200);
   }
 
   @Test
   void honoursTheClientsConnectionClose() throws Exception {
-    InetSocketAddress address = server.listenerAddress("web");
+    InetSocketAddress address = proxy.server().listenerAddress("web");
     try (java.net.Socket socket = new java.net.Socket(address.getAddress(), address.getPort())) {
       socket.getOutputStream().write("GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
           .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
@@ -153,14 +138,14 @@ class HttpProxyIntegrationTest {
 
   @Test
   void closesSlowClientsAfterTheHeaderTimeout() throws Exception {
-    String partial = RawHttp.exchange(server.listenerAddress("web"), "GET / HTTP/1.1\r\nHost: x\r\n", 3000);
+    String partial = RawHttp.exchange(proxy.server().listenerAddress("web"), "GET / HTTP/1.1\r\nHost: x\r\n", 3000);
     assertThat(partial).startsWith("HTTP/1.1 408 ");
-    assertThat(server.stats().counter("http.ingress_http.downstream_rq_header_timeout").value()).isEqualTo(1);
+    assertThat(proxy.server().stats().counter("http.ingress_http.downstream_rq_header_timeout").value()).isEqualTo(1);
   }
 
   @Test
   void servesHttp2PriorKnowledgeAndBridgesToHttp1() throws Exception {
-    Process curl = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-i", uri("/h2").toString())
+    Process curl = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-i", proxy.uri("web", "/h2").toString())
         .redirectErrorStream(true).start();
     String out = new String(curl.getInputStream().readAllBytes());
     assertThat(curl.waitFor()).isZero();
@@ -168,6 +153,6 @@ class HttpProxyIntegrationTest {
     assertThat(out).contains("x-upstream: backend");
     assertThat(out).contains("GET /h2");
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-        assertThat(server.stats().counter("http.ingress_http.downstream_rq_http2_total").value()).isEqualTo(1));
+        assertThat(proxy.server().stats().counter("http.ingress_http.downstream_rq_http2_total").value()).isEqualTo(1));
   }
 }
