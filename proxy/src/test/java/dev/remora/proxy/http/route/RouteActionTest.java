@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class RouteActionTest {
 
@@ -196,13 +198,10 @@ class RouteActionTest {
     assertThat(r.location(forwarded, false)).isEqualTo("https://example.com/a");
   }
 
-  @Test
-  void redirectResponseCodes() throws Exception {
-    assertThat(redirect("{\"response_code\":\"MOVED_PERMANENTLY\"}").status()).isEqualTo(301);
-    assertThat(redirect("{\"response_code\":\"FOUND\"}").status()).isEqualTo(302);
-    assertThat(redirect("{\"response_code\":\"SEE_OTHER\"}").status()).isEqualTo(303);
-    assertThat(redirect("{\"response_code\":\"TEMPORARY_REDIRECT\"}").status()).isEqualTo(307);
-    assertThat(redirect("{\"response_code\":\"PERMANENT_REDIRECT\"}").status()).isEqualTo(308);
+  @ParameterizedTest
+  @CsvSource({"MOVED_PERMANENTLY, 301", "FOUND, 302", "SEE_OTHER, 303", "TEMPORARY_REDIRECT, 307", "PERMANENT_REDIRECT, 308"})
+  void redirectResponseCodes(String responseCode, int status) throws Exception {
+    assertThat(redirect("{\"response_code\":\"" + responseCode + "\"}").status()).isEqualTo(status);
   }
 
   @Test
@@ -220,26 +219,25 @@ class RouteActionTest {
     assertThat(r.location(get("example.com:443", "/x"), true)).isEqualTo("http://example.com/x");
   }
 
-  @Test
-  void hostAndPortRedirect() throws Exception {
-    assertThat(redirect("{\"host_redirect\":\"new.example.com\"}").location(get("old:8080", "/p"), false))
-        .isEqualTo("http://new.example.com/p");
-    assertThat(redirect("{\"port_redirect\":8443}").location(get("example.com:8080", "/p"), false))
-        .isEqualTo("http://example.com:8443/p");
-    assertThat(redirect("{\"host_redirect\":\"new\",\"port_redirect\":81}").location(get("old", "/p"), false))
-        .isEqualTo("http://new:81/p");
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      {"host_redirect":"new.example.com"}        | old:8080         | http://new.example.com/p
+      {"port_redirect":8443}                     | example.com:8080 | http://example.com:8443/p
+      {"host_redirect":"new","port_redirect":81} | old              | http://new:81/p
+      """)
+  void hostAndPortRedirect(String redirectJson, String host, String location) throws Exception {
+    assertThat(redirect(redirectJson).location(get(host, "/p"), false)).isEqualTo(location);
   }
 
-  @Test
-  void pathRedirectKeepsTheRequestQueryUnlessItHasItsOwn() throws Exception {
-    assertThat(redirect("{\"path_redirect\":\"/new\"}").location(get("h", "/old?a=1"), false))
-        .isEqualTo("http://h/new?a=1");
-    assertThat(redirect("{\"path_redirect\":\"/new?b=2\"}").location(get("h", "/old?a=1"), false))
-        .isEqualTo("http://h/new?b=2");
-    assertThat(redirect("{\"path_redirect\":\"/new?b=2\",\"strip_query\":true}").location(get("h", "/old?a=1"), false))
-        .isEqualTo("http://h/new?b=2");
-    assertThat(redirect("{\"path_redirect\":\"/new\",\"strip_query\":true}").location(get("h", "/old?a=1"), false))
-        .isEqualTo("http://h/new");
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      {"path_redirect":"/new"}                       | http://h/new?a=1
+      {"path_redirect":"/new?b=2"}                   | http://h/new?b=2
+      {"path_redirect":"/new?b=2","strip_query":true} | http://h/new?b=2
+      {"path_redirect":"/new","strip_query":true}     | http://h/new
+      """)
+  void pathRedirectKeepsTheRequestQueryUnlessItHasItsOwn(String redirectJson, String location) throws Exception {
+    assertThat(redirect(redirectJson).location(get("h", "/old?a=1"), false)).isEqualTo(location);
   }
 
   @Test
