@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Descriptors.Descriptor;
+import dev.remora.proxy.testing.ProxyBootstraps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
@@ -53,7 +54,7 @@ class ConfigTypesTest {
     ConfigTypes types = ConfigTypes.newDefaults();
     BootstrapLoader loader = new BootstrapLoader(types, new SupportedFields(RemoraAllowlist.table(), types, Set.of()));
 
-    Bootstrap b = loader.loadFile(null, plainHttpBootstrap(""));
+    Bootstrap b = loader.loadFile(null, plainHttp("").yaml());
 
     assertThat(b.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig()
         .unpack(HttpConnectionManager.class).getStatPrefix()).isEqualTo("in");
@@ -64,15 +65,10 @@ class ConfigTypesTest {
   void aSupportedTypeNamedDeeperInTheConfigResolvesAndIsChecked() throws Exception {
     ConfigTypes types = ConfigTypes.newDefaults();
     BootstrapLoader loader = new BootstrapLoader(types, new SupportedFields(RemoraAllowlist.table(), types, Set.of()));
-    String tlsCluster = """
-            transport_socket:
-              name: envoy.transport_sockets.tls
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                sni: backend.example
-        """;
+    String tlsCluster = "transport_socket: {name: envoy.transport_sockets.tls, typed_config: {"
+        + "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext, sni: backend.example}}";
 
-    Bootstrap b = loader.loadFile(null, plainHttpBootstrap(tlsCluster));
+    Bootstrap b = loader.loadFile(null, plainHttp(tlsCluster).yaml());
 
     assertThat(b.getStaticResources().getClusters(0).getTransportSocket().getTypedConfig()
         .unpack(UpstreamTlsContext.class).getSni()).isEqualTo("backend.example");
@@ -81,12 +77,8 @@ class ConfigTypesTest {
 
   @Test
   void anUnknownTypeIsRefusedWithItsFieldPath() {
-    String unknown = """
-            transport_socket:
-              name: x
-              typed_config: {"@type": type.googleapis.com/example.NoSuchTransport}
-        """;
-    assertThatThrownBy(() -> BootstrapLoader.defaults().loadFile(null, plainHttpBootstrap(unknown)))
+    String unknown = "transport_socket: {name: x, typed_config: {\"@type\": type.googleapis.com/example.NoSuchTransport}}";
+    assertThatThrownBy(() -> BootstrapLoader.defaults().loadFile(null, plainHttp(unknown).yaml()))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("static_resources.clusters[0].transport_socket.typed_config: unknown extension type "
             + "example.NoSuchTransport (--config-yaml:");
@@ -95,10 +87,9 @@ class ConfigTypesTest {
   @Test
   void anEnvoyTypeRemoraDoesNotImplementIsRefusedWithItsFieldPath() {
     // CORS is a real Envoy filter (its proto is on the class path) that Remora does not implement
-    String cors = plainHttpBootstrap("").replace("http_filters:", """
-        http_filters:
-                  - name: envoy.filters.http.cors
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}""");
+    String cors = plainHttp("")
+        .httpFilters("{name: envoy.filters.http.cors, typed_config: {\"@type\": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}}")
+        .yaml();
     assertThatThrownBy(() -> BootstrapLoader.defaults().loadFile(null, cors))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0]"
@@ -107,40 +98,16 @@ class ConfigTypesTest {
 
   @Test
   void aFieldOfAResolvedTypeThatRemoraDoesNotImplementIsNotSupported() {
-    String tracing = plainHttpBootstrap("").replace("http_filters:", """
-        tracing: {}
-                  http_filters:""");
+    String tracing = plainHttp("").managerFields("tracing: {}").yaml();
     assertThatThrownBy(() -> BootstrapLoader.defaults().loadFile(null, tracing))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.tracing: "
             + "not supported by Remora");
   }
 
-  /** One listener with an HCM (router only) and one STATIC cluster; {@code clusterExtra} is added to the cluster. */
-  private static String plainHttpBootstrap(String clusterExtra) {
-    return """
-        static_resources:
-          listeners:
-          - name: in
-            address: {socket_address: {address: 127.0.0.1, port_value: 10000}}
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: in
-                  route_config:
-                    virtual_hosts:
-                    - {name: all, domains: ["*"], routes: [{match: {prefix: "/"}, route: {cluster: backend}}]}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-          clusters:
-          - name: backend
-            connect_timeout: 1s
-            load_assignment:
-              cluster_name: backend
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8080}}}}]}]
-        """ + clusterExtra;
+  /** One listener with an HCM (router only) and one STATIC cluster; {@code clusterExtra}: more cluster fields, flow style. */
+  private static ProxyBootstraps.Http plainHttp(String clusterExtra) {
+    return ProxyBootstraps.http().listener("in", "in").port(10000).routes(ProxyBootstraps.everythingTo("backend"))
+        .clusters(ProxyBootstraps.cluster("backend", clusterExtra, 8080));
   }
 }

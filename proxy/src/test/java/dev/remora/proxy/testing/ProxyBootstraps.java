@@ -204,7 +204,16 @@ public final class ProxyBootstraps {
 
     /** This listener and its clusters, alone in a bootstrap. */
     public Bootstrap bootstrap() {
-      return resources().listeners(this).clusters(clusters.toArray(String[]::new)).bootstrap();
+      return alone().bootstrap();
+    }
+
+    /** {@link #bootstrap()} as YAML text (for tests that hand it to a loader themselves). */
+    public String yaml() {
+      return alone().yaml();
+    }
+
+    private Resources alone() {
+      return resources().listeners(this).clusters(clusters.toArray(String[]::new));
     }
 
     /** This listener as one item of {@code static_resources.listeners} (at the indentation {@link Resources} uses). */
