@@ -44,6 +44,13 @@ class RouteActionTest {
     return redirect("{\"prefix\":\"/\"}", redirectJson, "/");
   }
 
+  /** The request URI after {@code f} rewrote a request for {@code uri}. */
+  private static String rewritten(RouteAction.Forward f, String uri) {
+    HttpRequest r = get("h", uri);
+    f.rewriteRequest(r);
+    return r.uri();
+  }
+
   @Test
   void clusterIsFixed() throws Exception {
     RouteAction.Forward f = forward("{\"cluster\":\"backend\"}");
@@ -96,9 +103,7 @@ class RouteActionTest {
   @Test
   void prefixRewriteReplacesTheMatchedPrefixKeepingTheQuery() throws Exception {
     RouteAction.Forward f = forward("{\"prefix\":\"/api/\"}", "{\"cluster\":\"c\",\"prefix_rewrite\":\"/v2/\"}", "/api/");
-    HttpRequest r = get("h", "/api/users?id=1");
-    f.rewriteRequest(r);
-    assertThat(r.uri()).isEqualTo("/v2/users?id=1");
+    assertThat(rewritten(f, "/api/users?id=1")).isEqualTo("/v2/users?id=1");
   }
 
   @Test
@@ -112,17 +117,13 @@ class RouteActionTest {
   @Test
   void prefixRewriteOnPathMatchReplacesThePath() throws Exception {
     RouteAction.Forward f = forward("{\"path\":\"/old\"}", "{\"cluster\":\"c\",\"prefix_rewrite\":\"/new\"}", "/old");
-    HttpRequest r = get("h", "/old?q");
-    f.rewriteRequest(r);
-    assertThat(r.uri()).isEqualTo("/new?q");
+    assertThat(rewritten(f, "/old?q")).isEqualTo("/new?q");
   }
 
   @Test
   void prefixRewriteOnSafeRegexMatchReplacesTheWholePathAsEnvoyDoes() throws Exception {
     RouteAction.Forward f = forward("{\"safe_regex\":{\"regex\":\"/a/[0-9]+\"}}", "{\"cluster\":\"c\",\"prefix_rewrite\":\"/b\"}", "/a/12");
-    HttpRequest r = get("h", "/a/12?q=1");
-    f.rewriteRequest(r);
-    assertThat(r.uri()).isEqualTo("/b?q=1");
+    assertThat(rewritten(f, "/a/12?q=1")).isEqualTo("/b?q=1");
     assertThat(redirect("{\"safe_regex\":{\"regex\":\"/old/.*\"}}", "{\"prefix_rewrite\":\"/new\"}", "/old/x")
         .location(get("h", "/old/x?q=1"), false)).isEqualTo("http://h/new?q=1");
   }
@@ -131,14 +132,10 @@ class RouteActionTest {
   void regexRewriteSubstitutesEveryMatchWithGroups() throws Exception {
     RouteAction.Forward f = forward("{\"cluster\":\"c\",\"regex_rewrite\":{\"pattern\":{\"regex\":\"^/service/([^/]+)(/.*)$\"},"
         + "\"substitution\":\"\\\\2/instance/\\\\1\"}}");
-    HttpRequest r = get("h", "/service/foo/v1/api?x=1");
-    f.rewriteRequest(r);
-    assertThat(r.uri()).isEqualTo("/v1/api/instance/foo?x=1");
+    assertThat(rewritten(f, "/service/foo/v1/api?x=1")).isEqualTo("/v1/api/instance/foo?x=1");
 
     RouteAction.Forward all = forward("{\"cluster\":\"c\",\"regex_rewrite\":{\"pattern\":{\"regex\":\"one\"},\"substitution\":\"two$\"}}");
-    HttpRequest r2 = get("h", "/one/one?one");
-    all.rewriteRequest(r2);
-    assertThat(r2.uri()).isEqualTo("/two$/two$?one");
+    assertThat(rewritten(all, "/one/one?one")).isEqualTo("/two$/two$?one");
   }
 
   @Test
