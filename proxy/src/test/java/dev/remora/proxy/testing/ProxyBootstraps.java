@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Bootstrap YAML for the shape most proxy tests share: one HTTP listener on a loopback port chosen by
- * the system, its connection manager with the router, one virtual host for every domain, and STATIC
- * clusters; routes and clusters in YAML flow style. Parsed as the proxy reads it.
+ * Bootstrap YAML for the shape most proxy tests share: an HTTP listener on a loopback port (chosen by
+ * the system unless given), its connection manager with any HTTP filters and then the router, one
+ * virtual host for every domain, and clusters; routes, filters and clusters in YAML flow style.
+ * {@link #http()} writes one listener, {@link #resources()} several (HTTP ones and others such as
+ * {@link #tcpProxy}). Parsed as the proxy reads it, or handed out as text.
  */
 public final class ProxyBootstraps {
   private ProxyBootstraps() {
