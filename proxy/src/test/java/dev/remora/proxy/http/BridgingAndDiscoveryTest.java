@@ -5,16 +5,14 @@ import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
 import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ProxyBootstraps;
-import java.net.URI;
-import java.net.http.HttpClient;
+import dev.remora.proxy.testing.ProxyHarness;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * HTTP/1.1 downstream bridged to an HTTP/2 upstream (a second listener of the proxy speaking h2c, in
@@ -23,14 +21,14 @@ import org.junit.jupiter.api.Test;
  */
 class BridgingAndDiscoveryTest {
   private EchoUpstream upstream;
-  private Server server;
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  @RegisterExtension
+  final ProxyHarness proxy = new ProxyHarness();
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new EchoUpstream("backend");
+    upstream = proxy.closeAfter(new EchoUpstream("backend"));
     int inner = dev.remora.proxy.testing.ExternalTools.freePort();
-    server = Server.start(ProxyBootstraps.resources()
+    proxy.start(ProxyBootstraps.resources()
         .listeners(ProxyBootstraps.http().listener("outer", "outer")
                 .managerFields("codec_type: HTTP1", "use_remote_address: true")
                 .routes("{match: {prefix: \"/h2\"}, route: {cluster: inner_h2}}",
@@ -44,15 +42,8 @@ class BridgingAndDiscoveryTest {
         .bootstrap(), 2);
   }
 
-  @AfterEach
-  void stop() {
-    server.close();
-    upstream.close();
-  }
-
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.listenerAddress("outer").getPort() + path))
-        .header("x-forwarded-for", "203.0.113.9").build(), HttpResponse.BodyHandlers.ofString());
+    return proxy.send(HttpRequest.newBuilder(proxy.uri("outer", path)).header("x-forwarded-for", "203.0.113.9"));
   }
 
   @Test
@@ -60,8 +51,8 @@ class BridgingAndDiscoveryTest {
     HttpResponse<String> response = get("/h2/x");
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).startsWith("GET /h2/x\n");
-    assertThat(server.stats().counter("cluster.inner_h2.upstream_cx_http2_total").value()).isEqualTo(1);
-    assertThat(server.stats().counter("http.inner.downstream_rq_http2_total").value()).isEqualTo(1);
+    assertThat(proxy.server().stats().counter("cluster.inner_h2.upstream_cx_http2_total").value()).isEqualTo(1);
+    assertThat(proxy.server().stats().counter("http.inner.downstream_rq_http2_total").value()).isEqualTo(1);
     // use_remote_address on the edge: the peer is appended to x-forwarded-for
     assertThat(upstream.received.poll().header("x-forwarded-for")).isEqualTo("203.0.113.9,127.0.0.1");
   }
@@ -70,7 +61,7 @@ class BridgingAndDiscoveryTest {
   void resolvesStrictAndLogicalDnsClusters() throws Exception {
     assertThat(get("/strict").body()).startsWith("GET /strict\n");
     assertThat(get("/logical").body()).startsWith("GET /logical\n");
-    assertThat(server.clusters().clusters()).filteredOn(c -> c.config().name().endsWith("_dns"))
+    assertThat(proxy.server().clusters().clusters()).filteredOn(c -> c.config().name().endsWith("_dns"))
         .allSatisfy(c -> assertThat(c.hosts()).extracting(h -> h.address()).containsOnly("127.0.0.1"));
   }
 }

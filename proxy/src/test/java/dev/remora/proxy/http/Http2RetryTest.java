@@ -4,9 +4,9 @@ import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.H2cUpstream;
 import dev.remora.proxy.testing.ProxyBootstraps;
+import dev.remora.proxy.testing.ProxyHarness;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -17,17 +17,14 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Retries to an HTTP/2 upstream (a Netty h2c server on loopback) that refuses the first stream of
@@ -36,23 +33,17 @@ import org.junit.jupiter.api.Test;
  */
 class Http2RetryTest {
   private H2cUpstream upstream;
-  private Server server;
+  @RegisterExtension
+  final ProxyHarness proxy = new ProxyHarness();
   private final ConcurrentHashMap<String, AtomicInteger> tries = new ConcurrentHashMap<>();
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new H2cUpstream(RefuseFirst::new);
-    server = Server.start(ProxyBootstraps.http().routes(
+    upstream = proxy.closeAfter(new H2cUpstream(RefuseFirst::new));
+    proxy.start(ProxyBootstraps.http().routes(
         "{match: {prefix: \"/retried\"}, route: {cluster: h2, retry_policy: {retry_on: \"refused-stream\"}}}",
         "{match: {prefix: \"/\"}, route: {cluster: h2, retry_policy: {retry_on: \"connect-failure\"}}}")
         .clusters(cluster("h2", "http2_protocol_options: {}", upstream.port())).bootstrap(), 1);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    server.close();
-    upstream.close();
   }
 
   /** Refuses the first stream for each path; answers the others 200 with "try N". */
@@ -75,8 +66,7 @@ class Http2RetryTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.listenerAddress("web").getPort()
-        + path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return proxy.send(proxy.request("web", path));
   }
 
   @Test
@@ -92,10 +82,10 @@ class Http2RetryTest {
     assertThat(tries.get("/plain/b").get()).isEqualTo(1);
 
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(server.stats().counter("cluster.h2.upstream_rq_retry").value()).isEqualTo(1);
-      assertThat(server.stats().counter("cluster.h2.upstream_rq_retry_success").value()).isEqualTo(1);
-      assertThat(server.stats().counter("cluster.h2.upstream_cx_http2_total").value()).isEqualTo(1);
-      assertThat(server.stats().gauge("cluster.h2.upstream_rq_active").value()).isZero();
+      assertThat(proxy.server().stats().counter("cluster.h2.upstream_rq_retry").value()).isEqualTo(1);
+      assertThat(proxy.server().stats().counter("cluster.h2.upstream_rq_retry_success").value()).isEqualTo(1);
+      assertThat(proxy.server().stats().counter("cluster.h2.upstream_cx_http2_total").value()).isEqualTo(1);
+      assertThat(proxy.server().stats().gauge("cluster.h2.upstream_rq_active").value()).isZero();
     });
   }
 }

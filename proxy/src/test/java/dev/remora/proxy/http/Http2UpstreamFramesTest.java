@@ -4,9 +4,9 @@ import static dev.remora.proxy.testing.ProxyBootstraps.cluster;
 import static dev.remora.proxy.testing.ProxyBootstraps.everythingTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.H2cUpstream;
 import dev.remora.proxy.testing.ProxyBootstraps;
+import dev.remora.proxy.testing.ProxyHarness;
 import dev.remora.proxy.testing.RawHttp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,8 +18,6 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The frames a request becomes on an HTTP/2 upstream (a Netty h2c server on loopback that records
@@ -40,23 +38,17 @@ import org.junit.jupiter.api.Test;
  */
 class Http2UpstreamFramesTest {
   private H2cUpstream upstream;
-  private Server server;
+  @RegisterExtension
+  final ProxyHarness proxy = new ProxyHarness();
   /** Each stream's frames by request path, in arrival order, e.g. "HEADERS", "DATA 5 END_STREAM". */
   private final Map<String, List<String>> frames = new ConcurrentHashMap<>();
   private final Map<String, String> bodies = new ConcurrentHashMap<>();
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new H2cUpstream(Recorder::new);
-    server = Server.start(ProxyBootstraps.http().routes(everythingTo("h2"))
+    upstream = proxy.closeAfter(new H2cUpstream(Recorder::new));
+    proxy.start(ProxyBootstraps.http().routes(everythingTo("h2"))
         .clusters(cluster("h2", "http2_protocol_options: {}", upstream.port())).bootstrap(), 1);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    server.close();
-    upstream.close();
   }
 
   /** Records each stream's frames; once a stream ends, answers 200 with the body it received. */
@@ -95,16 +87,12 @@ class Http2UpstreamFramesTest {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + server.listenerAddress("web").getPort() + path);
+    return proxy.send(request.timeout(Duration.ofSeconds(10)));
   }
 
   @Test
   void aGetIsOneHeadersFrameWithEndStream() throws Exception {
-    HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/get")).GET());
+    HttpResponse<String> response = send(HttpRequest.newBuilder(proxy.uri("web", "/get")).GET());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("ok");
     assertThat(frames.get("/get")).containsExactly("HEADERS END_STREAM");
@@ -114,7 +102,7 @@ class Http2UpstreamFramesTest {
 
   @Test
   void aBodyFollowsItsHeadersInData() throws Exception {
-    HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/post"))
+    HttpResponse<String> response = send(HttpRequest.newBuilder(proxy.uri("web", "/post"))
         .POST(HttpRequest.BodyPublishers.ofString("hello body")));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(bodies.get("/post")).isEqualTo("hello body");
@@ -127,7 +115,7 @@ class Http2UpstreamFramesTest {
   void trailersEndTheStreamInASecondHeadersFrame() throws Exception {
     String raw = "POST /trailers HTTP/1.1\r\nHost: h2.test\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\n"
         + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\nx-checksum: abc123\r\n\r\n";
-    String response = RawHttp.exchange(server.listenerAddress("web"), raw, 5000);
+    String response = RawHttp.exchange(proxy.server().listenerAddress("web"), raw, 5000);
     assertThat(response).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n2\r\nok\r\n0\r\n\r\n");
     assertThat(bodies.get("/trailers")).isEqualTo("hello[x-checksum=abc123]");
     List<String> seen = frames.get("/trailers");
