@@ -31,6 +31,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The running proxy: workers, clusters and listeners built from a bootstrap. Everything is compiled
  * and checked before anything is bound, so a bad file changes nothing.
+ *
+ * <p>A bootstrap without {@code dynamic_resources} is LIVE when {@link #start} returns. With dynamic
+ * resources the server starts PRE_INITIALIZING with its listeners held unbound; the xDS runtime drives
+ * Envoy's initialization ({@link #initializing()}, then {@link #startWorkers()}) and {@link #live()}
+ * completes when the listeners accept.
  */
 public final class Server implements AutoCloseable {
   private final Workers workers;
@@ -43,6 +48,9 @@ public final class Server implements AutoCloseable {
   private final long startMillis = System.currentTimeMillis();
   private final RouteConfigs routeConfigs;
   private volatile ServerState state = ServerState.PRE_INITIALIZING;
+  private final CompletableFuture<Void> live = new CompletableFuture<>();
+  private final java.util.Set<String> staticListeners = new java.util.HashSet<>();
+  private final dev.remora.proxy.stats.Gauge stateGauge;
   private volatile DynamicResources dynamic;
   private AdminServer admin;
   private volatile SecretLookup secrets = SecretLookup.none();
@@ -56,6 +64,9 @@ public final class Server implements AutoCloseable {
     this.accessLogs = new AccessLogManager(concurrency);
     this.accessLogFactory = new AccessLogFactory(accessLogs);
     this.routeConfigs = new RouteConfigs(workers.loops(), stats);
+    this.stateGauge = stats.gauge("server.state");
+    updateStateGauge();
+    drain.onDrain(this::updateStateGauge);
   }
 
   /** The compiled static part of a bootstrap. */
@@ -138,9 +149,13 @@ public final class Server implements AutoCloseable {
         // serve anyway: a cluster without hosts answers 503 until DNS does
       }
       for (ListenerConfig listener : config.listeners()) {
-        server.listeners.addOrUpdate(listener).join();
+        server.listeners.addOrUpdate(listener).join();  // held, not bound: bound by startWorkers
+        server.staticListeners.add(listener.name());
       }
-      server.state = ServerState.LIVE;
+      if (!bootstrap.hasDynamicResources()) {
+        server.startWorkers();  // nothing to wait for: LIVE at once
+        server.live.join();  // throws when a static listener cannot be bound
+      }
       return server;
     } catch (ConfigException | RuntimeException e) {
       server.close();
@@ -209,6 +224,57 @@ public final class Server implements AutoCloseable {
   }
   public ListenerManager listeners() { return listeners; }
   public ServerState state() { return drain.started() ? ServerState.DRAINING : state; }
+
+  /** Completes when the server goes LIVE (its listeners accept); exceptionally if a static listener cannot bind. */
+  public CompletableFuture<Void> live() {
+    return live;
+  }
+
+  /** The cluster manager is initialized (CDS and its clusters warm): LDS and RDS initialize now. */
+  public void initializing() {
+    if (state == ServerState.PRE_INITIALIZING) {
+      state = ServerState.INITIALIZING;
+      updateStateGauge();
+    }
+  }
+
+  /**
+   * Initialization is over: binds every listener and goes LIVE. Returns the dynamic listeners that
+   * could not be bound (name to error; they are dropped). A static listener that cannot be bound fails
+   * {@link #live()} instead, and the server does not go LIVE.
+   */
+  public java.util.Map<String, Throwable> startWorkers() {
+    java.util.Map<String, Throwable> failed = new java.util.LinkedHashMap<>(listeners.startWorkers());
+    for (String name : staticListeners) {
+      Throwable e = failed.remove(name);
+      if (e != null) {
+        live.completeExceptionally(e);
+      }
+    }
+    if (!live.isCompletedExceptionally()) {
+      state = ServerState.LIVE;
+      updateStateGauge();
+      live.complete(null);
+    }
+    return failed;
+  }
+
+  /** /healthcheck/fail and /healthcheck/ok: the server reports DRAINING meanwhile. */
+  public void healthCheckFailed(boolean failed) {
+    drain.setHealthCheckFailed(failed);
+    updateStateGauge();
+  }
+
+  /** Envoy's {@code server.state} gauge: the ServerInfo.State number (0 LIVE, 1 DRAINING, 2 PRE_INITIALIZING, 3 INITIALIZING). */
+  private void updateStateGauge() {
+    ServerState now = drain.healthCheckFailed() ? ServerState.DRAINING : state();
+    stateGauge.set(switch (now) {
+      case LIVE -> 0;
+      case DRAINING -> 1;
+      case PRE_INITIALIZING -> 2;
+      case INITIALIZING -> 3;
+    });
+  }
   public long startMillis() { return startMillis; }
 
   /** Starts the admin server (on its own thread, never a worker); returns where it listens. */

@@ -71,28 +71,40 @@ public final class XdsRuntime {
       xds.shutdownNow();
     });
     server.dynamicResources(config);
+    // Envoy's initialization (with dynamic_resources; without, the server is LIVE already): clusters
+    // first (CDS, static EDS, warming), then LDS and the static listeners' RDS, then the listeners accept
+    boolean initializing = bootstrap.hasDynamicResources() && !server.live().isDone();
     xds.execute(() -> {
-      // clusters first (make-before-break), then listeners
-      if (dyn.hasCdsConfig()) {
-        if (dyn.getCdsConfig().hasAds()) {
-          client.subscribeAll(ResourceType.CLUSTER);
-        } else {
-          files.watch(pathOf(dyn.getCdsConfig()), ResourceType.CLUSTER);
+      Initialization init = !initializing ? null : config.initialize(() -> {
+        if (dyn.hasLdsConfig()) {
+          config.awaitFirst("lds", Initialization.Phase.LISTENERS, dyn.getLdsConfig(), config.ldsStats());
+          subscribe(dyn.getLdsConfig(), ResourceType.LISTENER, client, files);
         }
+      });
+      if (dyn.hasCdsConfig()) {
+        config.awaitFirst("cds", Initialization.Phase.CLUSTERS, dyn.getCdsConfig(), config.cdsStats());
+        subscribe(dyn.getCdsConfig(), ResourceType.CLUSTER, client, files);
       }
       config.followStaticClusters(bootstrap);
-      if (dyn.hasLdsConfig()) {
-        if (dyn.getLdsConfig().hasAds()) {
-          client.subscribeAll(ResourceType.LISTENER);
-        } else {
-          files.watch(pathOf(dyn.getLdsConfig()), ResourceType.LISTENER);
-        }
+      if (init == null && dyn.hasLdsConfig()) {
+        subscribe(dyn.getLdsConfig(), ResourceType.LISTENER, client, files);
       }
       config.followStaticRoutes();
       if (client != null) {
         client.start();
       }
+      if (init != null) {
+        init.start();
+      }
     });
+  }
+
+  private static void subscribe(ConfigSource source, ResourceType type, AdsClient client, FileSubscriptions files) {
+    if (source.hasAds()) {
+      client.subscribeAll(type);
+    } else {
+      files.watch(pathOf(source), type);
+    }
   }
 
   /** Where the ADS stream goes, and which variant. */
