@@ -30,8 +30,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import dev.remora.proxy.testing.ProxyProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Envoy's server initialization against a real management server (java-control-plane over ADS): the
@@ -62,7 +66,11 @@ class InitializationTest {
 
   /** A bootstrap following ADS on {@code xdsPort}, with a static listener on {@code staticPort} answering directly. */
   private static Bootstrap bootstrap(int xdsPort, int staticPort, String sourceExtra) {
-    return TestBootstraps.parse("""
+    return TestBootstraps.parse(yaml(xdsPort, staticPort, sourceExtra));
+  }
+
+  private static String yaml(int xdsPort, int staticPort, String sourceExtra) {
+    return """
         node: {id: init-node}
         dynamic_resources:
           ads_config:
@@ -97,7 +105,7 @@ class InitializationTest {
               endpoints:
               - lb_endpoints:
                 - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %1$d}}}
-        """.formatted(xdsPort, sourceExtra, staticPort));
+        """.formatted(xdsPort, sourceExtra, staticPort);
   }
 
   private void start(Bootstrap bootstrap) throws Exception {
@@ -289,5 +297,57 @@ class InitializationTest {
     assertThat(stat("server.state")).isZero();
     assertThat(stat("listener_manager.workers_started")).isEqualTo(1);
     assertThat(get(staticPort).body()).isEqualTo("static");
+  }
+
+  /** The test bootstrap as a file for {@code Main}, with an admin listener on {@code adminPort}. */
+  private static Path bootstrapFile(Path dir, int xdsPort, int staticPort, int adminPort, String sourceExtra) throws IOException {
+    Path file = dir.resolve("bootstrap.yaml");
+    Files.writeString(file, yaml(xdsPort, staticPort, sourceExtra)
+        + "admin: {address: {socket_address: {address: 127.0.0.1, port_value: " + adminPort + "}}}\n");
+    return file;
+  }
+
+  private HttpResponse<String> adminGet(int port, String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void mainSaysReadyWhenTheServerGoesLive(@TempDir Path dir) throws Exception {
+    upstream = new EchoUpstream("a");
+    xds = new ManagementServer();
+    int staticPort = ExternalTools.freePort();
+    int ldsPort = ExternalTools.freePort();
+    int adminPort = ExternalTools.freePort();
+    Path file = bootstrapFile(dir, xds.port(), staticPort, adminPort, "");
+    try (ProxyProcess proxy = ProxyProcess.start("-c", file.toString(), "--concurrency", "1")) {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .until(() -> adminGet(adminPort, "/ready").body().equals("PRE_INITIALIZING\n"));
+      assertThat(proxy.output()).contains("initializing").doesNotContain("ready in");
+
+      xds.set("1", List.of(edsCluster("backend")), List.of(endpoints("backend", upstream.port())),
+          List.of(onPort(listener("web", "web-routes", "v1"), ldsPort)), List.of(routes("web-routes", "backend")));
+      await().atMost(WAIT).ignoreExceptions().until(() -> adminGet(adminPort, "/ready").statusCode() == 200);
+      await().atMost(WAIT).until(() -> proxy.output().contains("ready in"));
+      assertThat(get(ldsPort).headers().firstValue("x-upstream")).hasValue("a");
+    }
+  }
+
+  @Test
+  void sigtermDuringInitializationExitsCleanly(@TempDir Path dir) throws Exception {
+    int nothingThere = ExternalTools.freePort();
+    int staticPort = ExternalTools.freePort();
+    int adminPort = ExternalTools.freePort();
+    // no bound on the wait and no control plane: initialization never ends by itself
+    Path file = bootstrapFile(dir, nothingThere, staticPort, adminPort, ", initial_fetch_timeout: 0s");
+    try (ProxyProcess proxy = ProxyProcess.start("-c", file.toString(), "--concurrency", "1", "--drain-time-s", "30")) {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .until(() -> adminGet(adminPort, "/ready").body().equals("PRE_INITIALIZING\n"));
+      assertThat(refused(staticPort)).isTrue();
+      proxy.terminate();
+      assertThat(proxy.exited(20)).as(proxy.output()).isTrue();
+      assertThat(proxy.waitFor(1)).as(proxy.output()).isZero();
+      assertThat(proxy.output()).doesNotContain("ready in");
+    }
   }
 }
