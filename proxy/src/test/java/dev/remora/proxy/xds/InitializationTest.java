@@ -249,6 +249,30 @@ class InitializationTest {
   }
 
   @Test
+  void aWarmingClusterHoldsTheClusterPhaseUntilItsEndpointsTimeOut() throws Exception {
+    upstream = new EchoUpstream("a");
+    xds = new ManagementServer();
+    int staticPort = ExternalTools.freePort();
+    int ldsPort = ExternalTools.freePort();
+    // delta: java-control-plane answers a SotW EDS request only once it has every name asked for
+    Bootstrap bootstrap = TestBootstraps.parse(yaml(xds.port(), staticPort, "").replace("api_type: GRPC", "api_type: DELTA_GRPC"));
+    // "slow" has no endpoints in the snapshot (EDS unanswered); its eds_config bounds the wait to 1 s
+    var slow = edsCluster("slow").toBuilder().setEdsClusterConfig(edsCluster("slow").getEdsClusterConfig().toBuilder()
+        .setEdsConfig(XdsResources.ads().toBuilder().setInitialFetchTimeout(com.google.protobuf.util.Durations.fromSeconds(1)))).build();
+    xds.set("1", List.of(edsCluster("backend"), slow), List.of(endpoints("backend", upstream.port())),
+        List.of(onPort(listener("web", "web-routes", "v1"), ldsPort)), List.of(routes("web-routes", "backend")));
+    server = Server.start(bootstrap, 2);
+    List<ServerState> seen = watchStates();
+    XdsRuntime.start(server, bootstrap, null, null);
+
+    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> seen.contains(ServerState.LIVE));
+    assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
+    assertThat(stat("cluster.slow.init_fetch_timeout")).as("the cluster phase ended by its EDS timeout").isEqualTo(1);
+    assertThat(get(ldsPort).headers().firstValue("x-upstream")).hasValue("a");
+  }
+
+  @Test
   void initialFetchTimeoutBoundsTheWaitWhenTheControlPlaneIsAbsent() throws Exception {
     int nothingThere = ExternalTools.freePort();
     int staticPort = ExternalTools.freePort();
