@@ -28,7 +28,9 @@ public final class XdsRuntime {
   /**
    * Starts following the bootstrap's dynamic resources on a started server and installs them as the
    * server's {@link dev.remora.proxy.server.DynamicResources} (closed with the server). Safe to call
-   * for any bootstrap: without dynamic resources or RDS/EDS references it does nothing.
+   * for any bootstrap: without dynamic resources or RDS/EDS references it does nothing. With dynamic
+   * resources it drives the server's initialization ({@link Initialization}): the server goes LIVE and
+   * its listeners accept once the first configuration is in ({@link Server#live()}).
    *
    * @param nodeId {@code --service-node}, overriding {@code node.id} (null or empty: keep the bootstrap's)
    * @param nodeCluster {@code --service-cluster}, overriding {@code node.cluster} (null or empty: keep)

@@ -321,6 +321,12 @@ class InitializationTest {
     assertThat(stat("server.state")).isZero();
     assertThat(stat("listener_manager.workers_started")).isEqualTo(1);
     assertThat(get(staticPort).body()).isEqualTo("static");
+    server.healthCheckFailed(true);
+    assertThat(stat("server.state")).as("DRAINING while health checks are failed").isEqualTo(1);
+    server.healthCheckFailed(false);
+    assertThat(stat("server.state")).isZero();
+    server.drain().start();
+    assertThat(stat("server.state")).isEqualTo(1);
   }
 
   /** The test bootstrap as a file for {@code Main}, with an admin listener on {@code adminPort}. */
