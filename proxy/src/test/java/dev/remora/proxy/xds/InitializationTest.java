@@ -312,6 +312,38 @@ class InitializationTest {
   }
 
   @Test
+  void watchedFilesInitializeAtOnceAndAMissingOneCountsAsRejected(@TempDir Path dir) throws Exception {
+    upstream = new EchoUpstream("from-file");
+    int staticPort = ExternalTools.freePort();
+    Path cds = dir.resolve("cds.yaml");
+    Files.writeString(cds, """
+        version_info: "1"
+        resources:
+        - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+          name: backend
+          type: STATIC
+          load_assignment:
+            cluster_name: backend
+            endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
+        """.formatted(upstream.port()));
+    // lds.yaml does not exist; initial_fetch_timeout 0 (no bound): only the failed read can end the wait
+    String yaml = yaml(1, staticPort, "")
+        .replace("lds_config: {ads: {}, resource_api_version: V3}",
+            "lds_config: {path_config_source: {path: " + dir.resolve("lds.yaml") + "}, initial_fetch_timeout: 0s}")
+        .replace("cds_config: {ads: {}, resource_api_version: V3}",
+            "cds_config: {path_config_source: {path: " + cds + "}, initial_fetch_timeout: 0s}");
+    yaml = yaml.substring(0, yaml.indexOf("  ads_config:")) + yaml.substring(yaml.indexOf("  lds_config:"));
+    Bootstrap bootstrap = TestBootstraps.parse(yaml);
+    server = Server.start(bootstrap, 2);
+    assertThat(server.state()).isEqualTo(ServerState.PRE_INITIALIZING);
+    XdsRuntime.start(server, bootstrap, null, null);
+
+    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(server.clusters().has("backend")).as("the CDS file was applied before the listeners started").isTrue();
+    assertThat(get(staticPort).body()).isEqualTo("static");
+  }
+
+  @Test
   void aBootstrapWithoutDynamicResourcesIsLiveAtOnce() throws Exception {
     int staticPort = ExternalTools.freePort();
     Bootstrap bootstrap = bootstrap(1, staticPort, "").toBuilder().clearDynamicResources().build();
