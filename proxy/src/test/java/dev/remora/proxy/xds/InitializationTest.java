@@ -273,6 +273,39 @@ class InitializationTest {
   }
 
   @Test
+  void aListenerWaitingForItsSecretHoldsInitializationUntilTheSdsTimeout() throws Exception {
+    xds = new ManagementServer();
+    int staticPort = ExternalTools.freePort();
+    Bootstrap bootstrap = TestBootstraps.parse(yaml(xds.port(), staticPort, "").replace("api_type: GRPC", "api_type: DELTA_GRPC"));
+    Listener plain = listener("tls", "tls-routes", "tls");
+    var sds = XdsResources.ads().toBuilder().setInitialFetchTimeout(com.google.protobuf.util.Durations.fromSeconds(1));
+    var tls = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.newBuilder()
+        .setCommonTlsContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+            .addTlsCertificateSdsSecretConfigs(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig.newBuilder()
+                .setName("server-cert").setSdsConfig(sds)))
+        .build();
+    Listener waiting = plain.toBuilder().setFilterChains(0, plain.getFilterChains(0).toBuilder().setTransportSocket(
+        io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+            .setTypedConfig(com.google.protobuf.Any.pack(tls)))).build();
+    // the secret is never served: only its sds_config's 1 s bound ends initialization
+    xds.set("1", List.of(edsCluster("none")), List.of(endpoints("none", staticPort)), List.of(waiting),
+        List.of(routes("tls-routes", "none")));
+    server = Server.start(bootstrap, 2);
+    List<ServerState> seen = watchStates();
+    XdsRuntime.start(server, bootstrap, null, null);
+
+    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> seen.contains(ServerState.LIVE));
+    assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
+    assertThat(xds.deltaRequests).as("the secret was asked for")
+        .anySatisfy(r -> assertThat(r.getResourceNamesSubscribeList()).contains("server-cert"));
+    assertThat(server.listenerAddress("tls")).as("still waiting for its secret: not in service").isNull();
+    assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isZero();
+    assertThat(stat("listener_manager.lds.init_fetch_timeout")).isZero();
+    assertThat(get(staticPort).body()).isEqualTo("static");
+  }
+
+  @Test
   void initialFetchTimeoutBoundsTheWaitWhenTheControlPlaneIsAbsent() throws Exception {
     int nothingThere = ExternalTools.freePort();
     int staticPort = ExternalTools.freePort();
