@@ -629,6 +629,14 @@ final class DynamicConfig implements ResourceSink, DynamicResources, Initializat
       } catch (ConfigException e) {
         users.forEach(c -> c.edsStats.updateRejected.inc());
         errors.put(service, e.getMessage());
+        for (DynCluster cluster : users) {
+          if (warmingClusters.get(cluster.config.name()) == cluster) {
+            // as Envoy: a rejected first update ends the warming (and the init wait) as its timeout
+            // would; the cluster goes into service without hosts until a good update comes
+            log.warn("cluster {}: first endpoints rejected; using it without hosts", cluster.config.name());
+            activate(cluster, List.of());
+          }
+        }
         continue;
       }
       endpoints.put(service, new Endpoints(cla, hosts, resource.version(), System.currentTimeMillis()));

@@ -345,6 +345,28 @@ class InitializationTest {
   }
 
   @Test
+  void aRejectedFirstEdsUpdateEndsTheClustersWarming() throws Exception {
+    xds = new ManagementServer();
+    int staticPort = ExternalTools.freePort();
+    Bootstrap bootstrap = bootstrap(xds.port(), staticPort, "");
+    // eds_config without a bound: only the (rejected) response can end the cluster's warming
+    var backend = edsCluster("backend").toBuilder().setEdsClusterConfig(edsCluster("backend").getEdsClusterConfig().toBuilder()
+        .setEdsConfig(XdsResources.ads().toBuilder().setInitialFetchTimeout(com.google.protobuf.util.Durations.fromSeconds(0)))).build();
+    var refusedEndpoints = endpoints("backend", staticPort).toBuilder()
+        .setPolicy(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.Policy.newBuilder()
+            .setOverprovisioningFactor(com.google.protobuf.UInt32Value.of(150))).build();
+    int ldsPort = ExternalTools.freePort();
+    xds.set("1", List.of(backend), List.of(refusedEndpoints), List.of(onPort(listener("web", "web-routes", "v1"), ldsPort)),
+        List.of(routes("web-routes", "backend")));
+    start(bootstrap);
+
+    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(stat("cluster.backend.update_rejected")).isPositive();
+    assertThat(server.clusters().has("backend")).as("in service, without hosts").isTrue();
+    assertThat(get(ldsPort).statusCode()).as("no healthy upstream").isEqualTo(503);
+  }
+
+  @Test
   void watchedFilesInitializeAtOnceAndAMissingOneCountsAsRejected(@TempDir Path dir) throws Exception {
     upstream = new EchoUpstream("from-file");
     int staticPort = ExternalTools.freePort();
