@@ -106,6 +106,12 @@ class ClusterSdsIntegrationTest {
         List.of(listener("web", "web-routes", "web")), List.of(routes("web-routes", "plain")), List.of());
     server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     assertThat(answer("web", "/")).startsWith("200 GET /");
+    // the next version goes out once the server has every ACK of this one, so the two cannot cross
+    List<String> types = List.of(ResourceType.CLUSTER.typeUrl(), ResourceType.ENDPOINT.typeUrl(),
+        ResourceType.LISTENER.typeUrl(), ResourceType.ROUTE.typeUrl());
+    await().atMost(WAIT).until(() -> types.stream().allMatch(type ->
+        xds.requests.stream().anyMatch(r -> r.getTypeUrl().equals(type) && !r.getResponseNonce().isEmpty())
+            || xds.deltaRequests.stream().anyMatch(r -> r.getTypeUrl().equals(type) && !r.getResponseNonce().isEmpty())));
   }
 
   private static Secret clientCert(String name, TestPki.Issued cert) {
