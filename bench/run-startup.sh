@@ -10,7 +10,11 @@
 # IDLE seconds with no traffic, the number of classes loaded, and the load average at the time (the
 # machine is shared: wall time follows load, CPU time is the repeatable figure).
 # Every port_value in the bootstrap is rewritten to a free loopback port from PORT_BASE on, so
-# nothing else on the machine is dialled (the xDS bootstrap's control plane is simply absent).
+# nothing else on the machine is dialled. A bootstrap with dynamic_resources is ready only once its
+# first xDS config is in (Envoy's initialization, docs/xds.md): a real control plane
+# (java-control-plane, bench/lib/control-plane.sh) is started on the port of its static cluster
+# xds_cluster, serving one small snapshot (an EDS cluster, a listener and its RDS routes), so "ready"
+# includes CDS, EDS, LDS and RDS. It runs in its own JVM, started before the rounds and idle between.
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]  IDLE [5] seconds idle before RSS is read  PORT_BASE [27100]  CONCURRENCY [1]
@@ -36,8 +40,11 @@ if [[ -n "${JAVA:-}" && -x "$(dirname "$JAVA")/jcmd" ]]; then JCMD="$(dirname "$
 
 T="$(mktemp -d -t remora-startup.XXXXXX)"
 PID=""
+# shellcheck source=lib/control-plane.sh
+source "$ROOT/bench/lib/control-plane.sh"
 cleanup() {
   if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then kill -9 "$PID" 2>/dev/null || true; fi
+  stop_control_plane
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -70,14 +77,23 @@ cpu_ms() {
 printf '%-28s %5s %10s %9s %9s %8s %s\n' bootstrap round "ready(ms)" "cpu(ms)" "rss(MiB)" classes "load avg"
 for file in "${FILES[@]}"; do
   name="$(basename "$file")"
-  # Rewrite ports in order of appearance; the first port_value under `admin:` is the admin port.
+  # Rewrite ports in order of appearance; the first port_value under `admin:` is the admin port, the
+  # first in the cluster named xds_cluster the control plane's.
   awk -v base="$PORT_BASE" '
     /^admin:/ { in_admin = 1 } /^[a-z_]+:/ && !/^admin:/ { in_admin = 0 }
-    /port_value: *[0-9]+/ { p = base + n++; if (in_admin && admin == "") admin = p; sub(/port_value: *[0-9]+/, "port_value: " p) }
+    /- name: */ { cluster = $3 }
+    /port_value: *[0-9]+/ {
+      p = base + n++; if (in_admin && admin == "") admin = p; if (cluster == "xds_cluster" && xds == "") xds = p
+      sub(/port_value: *[0-9]+/, "port_value: " p) }
     { print }
-    END { print admin > "/dev/stderr" }' "$file" > "$T/$name" 2> "$T/admin-port"
-  admin="$(cat "$T/admin-port")"
+    END { print admin " " xds > "/dev/stderr" }' "$file" > "$T/$name" 2> "$T/ports"
+  read -r admin xds_port < "$T/ports"
   [[ -n "$admin" ]] || { echo "$file: no admin port_value; /ready cannot be polled" >&2; exit 1; }
+  if grep -q '^dynamic_resources:' "$T/$name"; then
+    [[ -n "${xds_port:-}" ]] || { echo "$file: dynamic_resources but no static cluster xds_cluster to serve" >&2; exit 1; }
+    if [[ -z "${CP:-}" ]]; then (cd "$ROOT" && test_classpath && printf '%s' "$CP" > "$T/cp"); CP="$(cat "$T/cp")"; fi
+    start_control_plane "$xds_port" $((PORT_BASE + 90)) "$T/control-plane.log"
+  fi
   for round in $(seq 1 "$ROUNDS"); do
     extra="${REMORA_JAVA_OPTS:-}"
     [[ "${NMT:-0}" == 1 ]] && extra="$extra -XX:NativeMemoryTracking=summary"
@@ -113,4 +129,5 @@ for file in "${FILES[@]}"; do
     wait "$PID" 2>/dev/null || true
     PID=""
   done
+  stop_control_plane
 done

@@ -11,11 +11,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$ROOT"
-./mvnw -B -o -q -pl proxy test-compile
-CP_FILE="$(mktemp)"
-trap 'rm -f "$CP_FILE"' EXIT
-./mvnw -B -o -q -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE"
-CP="proxy/target/test-classes:proxy/target/classes:$(cat "$CP_FILE")"
+# shellcheck source=lib/control-plane.sh
+source bench/lib/control-plane.sh
+test_classpath
 if [ "${PHASES:-1}" = 1 ]; then
   java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" dev.remora.proxy.xds.XdsPhaseBench
 fi

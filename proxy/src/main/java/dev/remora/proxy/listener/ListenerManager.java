@@ -32,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * {@code connection: close}, HTTP/2 GOAWAY), closed when the drain time is over; any other change
  * (listener filters, socket options...) drains every connection of the old version. A removed
  * listener stops accepting and drains the same way.
+ *
+ * <p>As Envoy's, it holds listeners without binding them until {@link #startWorkers()} (the end of
+ * the server's initialization): nothing listens, so connections are refused, not left waiting.
  */
 public final class ListenerManager {
   private final Workers workers;
@@ -47,6 +50,10 @@ public final class ListenerManager {
   private volatile long drainTimeMillis = 600_000;
   private final Counter inPlaceUpdated;
   private final Gauge chainsDraining;
+  private final Gauge workersStarted;
+  private boolean started;
+  /** Set by {@link #stopAccepting()}: a start that comes later (initialization ending during a drain) binds nothing. */
+  private boolean stopped;
 
   public ListenerManager(Workers workers, ClusterManager clusters, Drain drain, Stats stats) {
     this.workers = workers;
@@ -55,6 +62,38 @@ public final class ListenerManager {
     this.stats = stats;
     this.inPlaceUpdated = stats.counter("listener_manager.listener_in_place_updated");
     this.chainsDraining = stats.gauge("listener_manager.total_filter_chains_draining");
+    this.workersStarted = stats.gauge("listener_manager.workers_started");
+  }
+
+  /**
+   * Binds every listener added so far; listeners added from now on are bound at once. A listener that
+   * cannot be bound is dropped and returned with the reason (name to error), the others still start.
+   */
+  public synchronized Map<String, Throwable> startWorkers() {
+    Map<String, Throwable> failed = new LinkedHashMap<>();
+    if (started || stopped) {
+      return failed;
+    }
+    started = true;
+    for (var it = listeners.values().iterator(); it.hasNext(); ) {
+      Active active = it.next();
+      try {
+        bind(active);
+      } catch (Exception e) {  // Netty rethrows the bind error unchecked
+        active.channels.forEach(Channel::close);
+        active.channels.clear();
+        active.version.chainDrains().forEach(ChainDrain::closeAll);
+        failed.put(active.config.name(), e);
+        it.remove();
+      }
+    }
+    workersStarted.set(1);
+    return failed;
+  }
+
+  /** Whether {@link #startWorkers()} has run (Envoy's {@code listener_manager.workers_started}). */
+  public synchronized boolean workersStarted() {
+    return started;
   }
 
   /** How long connections on a replaced or removed listener version may drain ({@code --drain-time-s}). */
@@ -83,7 +122,9 @@ public final class ListenerManager {
     ListenerVersion version = new ListenerVersion(config, drain, null);
     Active fresh = new Active(config, version, new Slot<>(workers.loops(), version));
     try {
-      bind(fresh);
+      if (started) {
+        bind(fresh);
+      }
     } catch (Exception e) {  // Netty rethrows the bind error unchecked
       fresh.channels.forEach(Channel::close);
       version.chainDrains().forEach(ChainDrain::closeAll);
@@ -162,6 +203,7 @@ public final class ListenerManager {
 
   /** Stops accepting on every listener (drain, shutdown). */
   public synchronized void stopAccepting() {
+    stopped = true;
     for (Active active : listeners.values()) {
       active.channels.forEach(Channel::close);
     }

@@ -72,6 +72,16 @@ public final class Main {
         }
       }
       lifecycle.installSignalHandlers();
+      if (!server.live().isDone()) {
+        System.err.println("remora: initializing: waiting for the first xDS configuration");
+      }
+      try {
+        server.live().join();  // a SIGTERM meanwhile drains and exits from its own thread
+      } catch (java.util.concurrent.CompletionException e) {
+        System.err.println("remora: failed to start: " + e.getCause());
+        System.exit(1);
+        return;
+      }
       // concatenated, not printf: java.util.Formatter would load ~70 classes for this one line
       System.err.println("remora: serving with " + server.workers().size() + " workers ("
           + server.workers().transport().flagName() + "), ready in " + (System.nanoTime() - started) / 1_000_000 + " ms");

@@ -10,6 +10,7 @@ import dev.remora.proxy.http.Drain;
 import dev.remora.proxy.http.HttpConnectionManagerConfig;
 import dev.remora.proxy.listener.ListenerConfig;
 import dev.remora.proxy.listener.ListenerManager;
+import dev.remora.proxy.stats.Gauge;
 import dev.remora.proxy.stats.Stats;
 import dev.remora.proxy.tls.SecretLookup;
 import dev.remora.proxy.tls.TlsContexts;
@@ -24,15 +25,27 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The running proxy: workers, clusters and listeners built from a bootstrap. Everything is compiled
  * and checked before anything is bound, so a bad file changes nothing.
+ *
+ * <p>A bootstrap without {@code dynamic_resources} is LIVE when {@link #start} returns. With dynamic
+ * resources the server starts PRE_INITIALIZING with its listeners held unbound; the xDS runtime drives
+ * Envoy's initialization ({@link #initializing()}, then {@link #startWorkers()}) and {@link #live()}
+ * completes when the listeners accept.
  */
 public final class Server implements AutoCloseable {
+  /** Envoy's ServerInfo.State numbers, by {@link ServerState} ordinal (an array: an enum switch costs a class at start). */
+  private static final int[] ENVOY_STATE = {2, 3, 0, 1};
+
   private final Workers workers;
   private final Stats stats;
   private final Drain drain = new Drain();
@@ -43,6 +56,9 @@ public final class Server implements AutoCloseable {
   private final long startMillis = System.currentTimeMillis();
   private final RouteConfigs routeConfigs;
   private volatile ServerState state = ServerState.PRE_INITIALIZING;
+  private final CompletableFuture<Void> live = new CompletableFuture<>();
+  private final Set<String> staticListeners = new HashSet<>();
+  private final Gauge stateGauge;
   private volatile DynamicResources dynamic;
   private AdminServer admin;
   private volatile SecretLookup secrets = SecretLookup.none();
@@ -56,6 +72,9 @@ public final class Server implements AutoCloseable {
     this.accessLogs = new AccessLogManager(concurrency);
     this.accessLogFactory = new AccessLogFactory(accessLogs);
     this.routeConfigs = new RouteConfigs(workers.loops(), stats);
+    this.stateGauge = stats.gauge("server.state");
+    updateStateGauge();
+    drain.onDrain(this::updateStateGauge);
   }
 
   /** The compiled static part of a bootstrap. */
@@ -138,9 +157,13 @@ public final class Server implements AutoCloseable {
         // serve anyway: a cluster without hosts answers 503 until DNS does
       }
       for (ListenerConfig listener : config.listeners()) {
-        server.listeners.addOrUpdate(listener).join();
+        server.listeners.addOrUpdate(listener).join();  // held, not bound: bound by startWorkers
+        server.staticListeners.add(listener.name());
       }
-      server.state = ServerState.LIVE;
+      if (!bootstrap.hasDynamicResources()) {
+        server.startWorkers();  // nothing to wait for: LIVE at once
+        server.live.join();  // throws when a static listener cannot be bound
+      }
       return server;
     } catch (ConfigException | RuntimeException e) {
       server.close();
@@ -209,6 +232,52 @@ public final class Server implements AutoCloseable {
   }
   public ListenerManager listeners() { return listeners; }
   public ServerState state() { return drain.started() ? ServerState.DRAINING : state; }
+
+  /** Completes when the server goes LIVE (its listeners accept); exceptionally if a static listener cannot bind. */
+  public CompletableFuture<Void> live() {
+    return live;
+  }
+
+  /** The cluster manager is initialized (CDS and its clusters warm): LDS and RDS initialize now. */
+  public void initializing() {
+    if (state == ServerState.PRE_INITIALIZING) {
+      state = ServerState.INITIALIZING;
+      updateStateGauge();
+    }
+  }
+
+  /**
+   * Initialization is over: binds every listener and goes LIVE. Returns the dynamic listeners that
+   * could not be bound (name to error; they are dropped). A static listener that cannot be bound fails
+   * {@link #live()} instead, and the server does not go LIVE.
+   */
+  public Map<String, Throwable> startWorkers() {
+    Map<String, Throwable> failed = new LinkedHashMap<>(listeners.startWorkers());
+    for (String name : staticListeners) {
+      Throwable e = failed.remove(name);
+      if (e != null) {
+        live.completeExceptionally(e);
+      }
+    }
+    if (!live.isCompletedExceptionally()) {
+      state = ServerState.LIVE;
+      updateStateGauge();
+      live.complete(null);
+    }
+    return failed;
+  }
+
+  /** /healthcheck/fail and /healthcheck/ok: the server reports DRAINING meanwhile. */
+  public void healthCheckFailed(boolean failed) {
+    drain.setHealthCheckFailed(failed);
+    updateStateGauge();
+  }
+
+  /** Envoy's {@code server.state} gauge: 0 LIVE, 1 DRAINING, 2 PRE_INITIALIZING, 3 INITIALIZING. */
+  private void updateStateGauge() {
+    ServerState now = drain.healthCheckFailed() ? ServerState.DRAINING : state();
+    stateGauge.set(ENVOY_STATE[now.ordinal()]);
+  }
   public long startMillis() { return startMillis; }
 
   /** Starts the admin server (on its own thread, never a worker); returns where it listens. */

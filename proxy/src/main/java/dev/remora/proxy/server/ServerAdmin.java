@@ -112,7 +112,7 @@ public final class ServerAdmin implements AdminContext {
 
   @Override
   public void setHealthCheckFailed(boolean failed) {
-    server.drain().setHealthCheckFailed(failed);
+    server.healthCheckFailed(failed);
   }
 
   @Override

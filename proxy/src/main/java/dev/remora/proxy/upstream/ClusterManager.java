@@ -205,6 +205,9 @@ public final class ClusterManager {
       }
     } catch (UnknownHostException e) {
       log.warn("cluster {}: DNS resolution failed: {}", entry.config.name(), e.getMessage());
+      // the first attempt, answered or not, ends the cluster's warming (as Envoy's DNS clusters):
+      // initialization and routes waiting for it go on; it has no hosts until DNS answers
+      entry.warmAfter(CompletableFuture.completedFuture(null));
       return;
     }
     synchronized (this) {

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * arrive and new listeners until their routes arrive, and keeps the RDS/EDS subscriptions to exactly
  * the names in use. Unchanged resources (SotW resends everything) are left alone.
  */
-final class DynamicConfig implements ResourceSink, DynamicResources {
+final class DynamicConfig implements ResourceSink, DynamicResources, Initialization.Steps {
   private static final Logger log = LoggerFactory.getLogger(DynamicConfig.class);
 
   /** Asked only when an observer (the update benchmark) watches: the management beans cost ~45 classes at start. */
@@ -127,6 +127,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   private Subscriptions ads;
   private FileSubscriptions files;
   private Runnable onClose = () -> { };
+  /** The server's initialization while it runs (null without dynamic_resources, or once it is over). */
+  private Initialization init;
+  private Runnable subscribeListeners = () -> { };
   /** What the update being applied posted to the workers; with its arrival time, for the observer. */
   private final List<CompletableFuture<?>> published = new ArrayList<>();
   private long arrivedNanos;
@@ -157,6 +160,111 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     this.onClose = onClose;
   }
 
+  /**
+   * Drives the server's initialization: targets are awaited from now on (call on the xDS thread before
+   * subscribing); {@code subscribeListeners} subscribes LDS once the clusters are initialized.
+   */
+  Initialization initialize(Runnable subscribeListeners) {
+    this.subscribeListeners = subscribeListeners;
+    this.init = new Initialization(xds, this);
+    return init;
+  }
+
+  /** Awaits the first response of a subscription during initialization, counting its timeout in {@code stats}. */
+  void awaitFirst(String target, Initialization.Phase phase, io.envoyproxy.envoy.config.core.v3.ConfigSource source,
+      SubscriptionStats stats) {
+    if (init != null) {
+      init.await(target, phase, timeoutOf(source), stats.initFetchTimeout::inc);
+    }
+  }
+
+  SubscriptionStats cdsStats() {
+    return cds;
+  }
+
+  SubscriptionStats ldsStats() {
+    return lds;
+  }
+
+  // ---- initialization (Initialization.Steps) ----
+
+  @Override
+  public boolean clustersWarm() {
+    if (!warmingClusters.isEmpty() || !clusterSecrets.waitingNames().isEmpty()) {
+      return false;
+    }
+    for (DynCluster c : activeClusters.values()) {
+      if (c.warm != null && !c.warm.isDone()) {
+        return false;  // DNS first answer or first health check round not yet on the workers
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void startListenerPhase() {
+    server.initializing();
+    subscribeListeners.run();
+  }
+
+  @Override
+  public boolean listenersWarm() {
+    return warmingListeners.isEmpty();
+  }
+
+  @Override
+  public void finish() {
+    init = null;
+    server.startWorkers().forEach((name, error) -> {
+      // an LDS listener whose address cannot be bound: dropped, shown as its error state
+      DynListener listener = activeListeners.remove(name);
+      String reason = "cannot bind: " + error.getMessage();
+      log.warn("listener {}: {}", name, reason);
+      if (listener != null) {
+        listenerErrors.put(name, new Failure(listener.proto, reason, System.currentTimeMillis()));
+      }
+    });
+    log.info("initialization done: listeners accepting");
+  }
+
+  /** After anything that may move initialization on: a response, a cluster or listener warmed or timed out. */
+  private void checkInit() {
+    Initialization running = init;
+    if (running != null) {
+      running.respondedUnless("sds:", awaitingSecrets::containsKey);
+      running.check();
+    }
+  }
+
+  /** Marks the first responses an update brings during initialization (accepted or rejected alike). */
+  private void initResponded(ResourceType type, List<Resource> resources) {
+    if (init == null) {
+      return;
+    }
+    switch (type) {
+      case CLUSTER -> init.responded("cds");
+      case LISTENER -> init.responded("lds");
+      case ENDPOINT -> resources.forEach(r -> init.responded("eds:" + r.name()));
+      case ROUTE -> resources.forEach(r -> init.responded("rds:" + r.name()));
+      case SECRET -> { }
+    }
+  }
+
+  @Override
+  public void rejected(ResourceType type) {
+    if (init == null) {
+      return;
+    }
+    switch (type) {
+      case CLUSTER -> init.responded("cds");
+      case LISTENER -> init.responded("lds");
+      case ENDPOINT -> init.respondedAll("eds:");
+      case ROUTE -> init.respondedAll("rds:");
+      case SECRET -> { }
+    }
+    checkInit();
+  }
+
   private static String edsServiceOf(Cluster cluster) {
     String service = cluster.getEdsClusterConfig().getServiceName();
     return service.isEmpty() ? cluster.getName() : service;
@@ -185,6 +293,8 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       case SECRET -> applySecrets(resources, removed);
     };
     countWarmingClusters();
+    initResponded(type, resources);
+    checkInit();
     UpdateObserver watching = observer;
     if (watching != null && !published.isEmpty()) {
       long arrived = arrivedNanos;
@@ -346,6 +456,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     errors.forEach((name, reason) -> log.warn("cluster {}: {}", name, reason));
     updateEndpointInterest();
     countWarmingClusters();
+    checkInit();
   }
 
   /** Clusters waiting for a secret that came, or using one that changed (rotation), are compiled again. */
@@ -463,6 +574,11 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   void followStaticClusters(Bootstrap bootstrap) {
     for (Cluster cluster : bootstrap.getStaticResources().getClustersList()) {
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+        var timeouts = server.stats().counter("cluster." + cluster.getName() + ".init_fetch_timeout");
+        if (init != null) {  // Envoy initializes predefined EDS clusters before CDS ones
+          init.await("eds:" + edsServiceOf(cluster), Initialization.Phase.CLUSTERS,
+              timeoutOf(cluster.getEdsClusterConfig().getEdsConfig()), timeouts::inc);
+        }
         follow(cluster.getEdsClusterConfig().getEdsConfig(), edsServiceOf(cluster), staticEdsFromAds, ResourceType.ENDPOINT);
       }
     }
@@ -513,6 +629,14 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       } catch (ConfigException e) {
         users.forEach(c -> c.edsStats.updateRejected.inc());
         errors.put(service, e.getMessage());
+        for (DynCluster cluster : users) {
+          if (warmingClusters.get(cluster.config.name()) == cluster) {
+            // as Envoy: a rejected first update ends the warming (and the init wait) as its timeout
+            // would; the cluster goes into service without hosts until a good update comes
+            log.warn("cluster {}: first endpoints rejected; using it without hosts", cluster.config.name());
+            activate(cluster, List.of());
+          }
+        }
         continue;
       }
       endpoints.put(service, new Endpoints(cla, hosts, resource.version(), System.currentTimeMillis()));
@@ -628,6 +752,9 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
       if (ads != null && secretNames.stream().anyMatch(n -> secrets.get(n) == null && server.staticSecrets().find(n) == null)) {
         // its TLS secret has not come over SDS yet: not an error; compiled again when it comes
         awaitingSecrets.put(name, resource);
+        if (init != null) {
+          init.await("sds:" + name, Initialization.Phase.LISTENERS, sdsTimeoutMillisOf(proto), () -> { });
+        }
         updateSecretInterest();
         return true;
       }
@@ -680,6 +807,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     if (warmingListeners.get(listener.config.name()) == listener) {
       log.warn("listener {}: routes did not arrive within the initial fetch timeout; serving without them", listener.config.name());
       activate(listener);
+      checkInit();
     }
   }
 
@@ -701,8 +829,17 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
     }
   }
 
-  /** Subscribes the routes static listeners refer to (called once at start). */
+  /** Subscribes the routes static listeners refer to (called once at start); awaited before listeners accept. */
   void followStaticRoutes() {
+    if (init != null) {
+      for (String name : routes.staticRefs()) {
+        RouteConfigs.Entry entry = routes.entry(name);  // registered when the static listeners compiled
+        if (entry != null) {
+          init.await("rds:" + name, Initialization.Phase.LISTENERS, entry.from.initialFetchTimeoutMillis(),
+              entry.stats.initFetchTimeout::inc);
+        }
+      }
+    }
     updateRouteInterest();
   }
 
@@ -741,6 +878,7 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   private void clusterWarmed() {
     routes.release(this::clusterWarming, published);
     activateWarmListeners();
+    checkInit();
   }
 
   // ---- SDS ----
@@ -820,6 +958,25 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
   /** The SDS secret names a listener's TLS contexts refer to. */
   private static Set<String> secretNamesOf(Listener listener) {
     Set<String> names = new LinkedHashSet<>();
+    sdsConfigsOf(listener).forEach(c -> names.add(c.getName()));
+    return names;
+  }
+
+  /** The longest {@code sds_config.initial_fetch_timeout} of a listener's secrets (default 15 s; 0 if one waits for ever). */
+  private static long sdsTimeoutMillisOf(Listener listener) {
+    long timeout = -1;
+    for (var c : sdsConfigsOf(listener)) {
+      long t = timeoutOf(c.getSdsConfig());
+      if (t == 0) {
+        return 0;
+      }
+      timeout = Math.max(timeout, t);
+    }
+    return timeout < 0 ? 15_000 : timeout;
+  }
+
+  private static List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig> sdsConfigsOf(Listener listener) {
+    List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig> configs = new ArrayList<>();
     List<io.envoyproxy.envoy.config.listener.v3.FilterChain> chains = new ArrayList<>(listener.getFilterChainsList());
     if (listener.hasDefaultFilterChain()) {
       chains.add(listener.getDefaultFilterChain());
@@ -829,16 +986,16 @@ final class DynamicConfig implements ResourceSink, DynamicResources {
         try {
           var tls = Anys.unpack(chain.getTransportSocket().getTypedConfig(),
               DownstreamTlsContext.getDescriptor(), DownstreamTlsContext.parser()).getCommonTlsContext();
-          tls.getTlsCertificateSdsSecretConfigsList().forEach(c -> names.add(c.getName()));
+          configs.addAll(tls.getTlsCertificateSdsSecretConfigsList());
           if (tls.hasValidationContextSdsSecretConfig()) {
-            names.add(tls.getValidationContextSdsSecretConfig().getName());
+            configs.add(tls.getValidationContextSdsSecretConfig());
           }
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
           // refused when compiled
         }
       }
     }
-    return names;
+    return configs;
   }
 
   // ---- DynamicResources (admin thread: hop to the xDS thread for a consistent view) ----

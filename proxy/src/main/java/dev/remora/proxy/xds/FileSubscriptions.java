@@ -92,6 +92,8 @@ final class FileSubscriptions implements AutoCloseable {
 
   private void load(Path file, ResourceType type) {
     if (!Files.exists(file)) {
+      log.warn("{}: no such file (yet)", file);
+      sink.rejected(type);
       return;
     }
     DiscoveryResponse response;
@@ -99,6 +101,7 @@ final class FileSubscriptions implements AutoCloseable {
       response = parse(Files.readString(file));
     } catch (Exception e) {
       log.warn("{}: cannot read a DiscoveryResponse: {}", file, e.getMessage());
+      sink.rejected(type);
       return;
     }
     List<ResourceSink.Resource> resources = new ArrayList<>();
@@ -109,6 +112,7 @@ final class FileSubscriptions implements AutoCloseable {
       }
     } catch (Exception e) {
       log.warn("{}: rejected: {}", file, e.getMessage());
+      sink.rejected(type);
       return;
     }
     Map<String, String> errors = sink.apply(type, response.getVersionInfo(), resources, Set.of(), type.wildcard());

@@ -30,6 +30,13 @@ public interface ResourceSink {
   default void arrived(long nanoTime) {
   }
 
+  /**
+   * A watched file of this type could not be read or parsed: as Envoy, a rejected update (it ends the
+   * wait for a first response during initialization); the config stays.
+   */
+  default void rejected(ResourceType type) {
+  }
+
   /** The stream to the management server broke (counted as {@code update_failure}); config stays. */
   default void streamFailed() {
   }

@@ -28,7 +28,9 @@ public final class XdsRuntime {
   /**
    * Starts following the bootstrap's dynamic resources on a started server and installs them as the
    * server's {@link dev.remora.proxy.server.DynamicResources} (closed with the server). Safe to call
-   * for any bootstrap: without dynamic resources or RDS/EDS references it does nothing.
+   * for any bootstrap: without dynamic resources or RDS/EDS references it does nothing. With dynamic
+   * resources it drives the server's initialization ({@link Initialization}): the server goes LIVE and
+   * its listeners accept once the first configuration is in ({@link Server#live()}).
    *
    * @param nodeId {@code --service-node}, overriding {@code node.id} (null or empty: keep the bootstrap's)
    * @param nodeCluster {@code --service-cluster}, overriding {@code node.cluster} (null or empty: keep)
@@ -71,28 +73,40 @@ public final class XdsRuntime {
       xds.shutdownNow();
     });
     server.dynamicResources(config);
+    // Envoy's initialization (with dynamic_resources; without, the server is LIVE already): clusters
+    // first (CDS, static EDS, warming), then LDS and the static listeners' RDS, then the listeners accept
+    boolean initializing = bootstrap.hasDynamicResources() && !server.live().isDone();
     xds.execute(() -> {
-      // clusters first (make-before-break), then listeners
-      if (dyn.hasCdsConfig()) {
-        if (dyn.getCdsConfig().hasAds()) {
-          client.subscribeAll(ResourceType.CLUSTER);
-        } else {
-          files.watch(pathOf(dyn.getCdsConfig()), ResourceType.CLUSTER);
+      Initialization init = !initializing ? null : config.initialize(() -> {
+        if (dyn.hasLdsConfig()) {
+          config.awaitFirst("lds", Initialization.Phase.LISTENERS, dyn.getLdsConfig(), config.ldsStats());
+          subscribe(dyn.getLdsConfig(), ResourceType.LISTENER, client, files);
         }
+      });
+      if (dyn.hasCdsConfig()) {
+        config.awaitFirst("cds", Initialization.Phase.CLUSTERS, dyn.getCdsConfig(), config.cdsStats());
+        subscribe(dyn.getCdsConfig(), ResourceType.CLUSTER, client, files);
       }
       config.followStaticClusters(bootstrap);
-      if (dyn.hasLdsConfig()) {
-        if (dyn.getLdsConfig().hasAds()) {
-          client.subscribeAll(ResourceType.LISTENER);
-        } else {
-          files.watch(pathOf(dyn.getLdsConfig()), ResourceType.LISTENER);
-        }
+      if (init == null && dyn.hasLdsConfig()) {
+        subscribe(dyn.getLdsConfig(), ResourceType.LISTENER, client, files);
       }
       config.followStaticRoutes();
       if (client != null) {
         client.start();
       }
+      if (init != null) {
+        init.start();
+      }
     });
+  }
+
+  private static void subscribe(ConfigSource source, ResourceType type, AdsClient client, FileSubscriptions files) {
+    if (source.hasAds()) {
+      client.subscribeAll(type);
+    } else {
+      files.watch(pathOf(source), type);
+    }
   }
 
   /** Where the ADS stream goes, and which variant. */

@@ -28,12 +28,21 @@ import java.util.concurrent.TimeUnit;
  * <p>Protocol on stdout/stdin with {@link XdsUpdateBench}: prints {@code port N}; waits for a line
  * {@code go} once the proxy serves the first version; prints {@code set NANOS} as each push is made
  * ({@link System#nanoTime()}, CLOCK_MONOTONIC on Linux, which both JVMs share); {@code done} at the end.
+ *
+ * <p>{@code serve PORT LISTENER_PORT}: the start-up bench's control plane ({@code bench/run-startup.sh}).
+ * Serves, on a fixed port, one small snapshot to every node: a listener on LISTENER_PORT whose routes
+ * (RDS) go to an EDS cluster, so the proxy is ready once it has been through CDS, EDS, LDS and RDS.
+ * Prints {@code port N} and serves until stdin closes.
  */
 public final class BenchControlPlane {
   private BenchControlPlane() {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 3 && args[0].equals("serve")) {
+      serve(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+      return;
+    }
     int upstreamPort = Integer.parseInt(args[0]);
     int pushRounds = Integer.parseInt(args[1]);
     try (ManagementServer xds = new ManagementServer()) {
@@ -74,6 +83,20 @@ public final class BenchControlPlane {
       System.out.println("done");
       System.out.flush();
       in.readLine();  // until the bench closes stdin
+    }
+  }
+
+  private static void serve(int port, int listenerPort) throws Exception {
+    try (ManagementServer xds = new ManagementServer(port)) {
+      var web = listener("web", "web-routes", "startup").toBuilder().setAddress(XdsResources.address(listenerPort)).build();
+      // the endpoint is never dialled: readiness needs the config, not the upstream
+      xds.set("1", List.of(edsCluster("backend")), List.of(endpoints("backend", listenerPort)), List.of(web),
+          List.of(XdsResources.routes("web-routes", "backend")));
+      System.out.println("port " + xds.port());
+      System.out.flush();
+      while (System.in.read() >= 0) {
+        // until the bench closes stdin
+      }
     }
   }
 

@@ -100,6 +100,20 @@ class ClusterSdsIntegrationTest {
     return bootstrap;
   }
 
+  /** Version 0: the plain cluster and the web listener only; returns once the server is LIVE and serving. */
+  private void initializeWithPlainOnly() throws Exception {
+    xds.set("0", List.of(edsCluster("plain")), List.of(endpoints("plain", plain.port())),
+        List.of(listener("web", "web-routes", "web")), List.of(routes("web-routes", "plain")), List.of());
+    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answer("web", "/")).startsWith("200 GET /");
+    // the next version goes out once the server has every ACK of this one, so the two cannot cross
+    List<String> types = List.of(ResourceType.CLUSTER.typeUrl(), ResourceType.ENDPOINT.typeUrl(),
+        ResourceType.LISTENER.typeUrl(), ResourceType.ROUTE.typeUrl());
+    await().atMost(WAIT).until(() -> types.stream().allMatch(type ->
+        xds.requests.stream().anyMatch(r -> r.getTypeUrl().equals(type) && !r.getResponseNonce().isEmpty())
+            || xds.deltaRequests.stream().anyMatch(r -> r.getTypeUrl().equals(type) && !r.getResponseNonce().isEmpty())));
+  }
+
   private static Secret clientCert(String name, TestPki.Issued cert) {
     return Secret.newBuilder().setName(name).setTlsCertificate(TlsCertificate.newBuilder()
         .setCertificateChain(DataSource.newBuilder().setInlineString(cert.certPem()))
@@ -189,6 +203,9 @@ class ClusterSdsIntegrationTest {
     var listeners = List.of(listener("web", "web-routes", "web"), listener("mtls", "mtls-routes", "mtls"));
     var routeConfigs = List.of(routes("web-routes", "plain"), routes("mtls-routes", "secure"));
 
+    // a cluster waiting for its secrets would hold the server's initialization (up to the SDS
+    // initial_fetch_timeout): the proxy is initialized first, the TLS cluster comes in an update
+    initializeWithPlainOnly();
     // no secrets yet: the TLS cluster warms, the rest serves
     xds.set("1", clusters, eps, listeners, routeConfigs, List.of());
     await().atMost(WAIT).until(() -> answer("web", "/").startsWith("200 GET /"));
@@ -242,11 +259,16 @@ class ClusterSdsIntegrationTest {
     RouteConfiguration webRoutes = routes("web-routes", "plain").toBuilder().setVirtualHosts(0,
         routes("web-routes", "plain").getVirtualHosts(0).toBuilder().addRoutes(0, Route.newBuilder()
             .setMatch(RouteMatch.newBuilder().setPrefix("/late")).setRoute(RouteAction.newBuilder().setCluster("late")))).build();
+    // "never" waits for its secret with no bound: at start it would hold initialization for ever (as in
+    // Envoy), so the proxy is initialized first and the TLS clusters come in an update
+    initializeWithPlainOnly();
     xds.set("1", List.of(edsCluster("plain"), never, late), List.of(endpoints("plain", plain.port()), endpoints("never", plain.port())),
         List.of(listener("web", "web-routes", "web")), List.of(webRoutes), List.of());
 
-    // the routes wait for "late" until its secrets' fetch times out; then everything but "never" serves
-    await().atMost(WAIT).until(() -> answer("web", "/").startsWith("200 GET /"));
+    // the routes wait for "late" until its secrets' fetch times out (the previous ones serve meanwhile,
+    // "/late" going to plain); then everything but "never" serves
+    await().atMost(WAIT).until(() -> answer("web", "/late/x").startsWith("503"));
+    assertThat(answer("web", "/")).startsWith("200 GET /");
     assertThat(server.clusters().has("late")).as("in service after initial_fetch_timeout").isTrue();
     assertThat(get("web", "/late/x").statusCode()).as("its TLS connections fail without the secrets").isEqualTo(503);
     assertThat(counter("cluster.late.client_ssl_socket_factory.upstream_context_secrets_not_ready")).isGreaterThanOrEqualTo(1);

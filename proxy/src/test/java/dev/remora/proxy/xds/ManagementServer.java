@@ -34,6 +34,11 @@ final class ManagementServer implements AutoCloseable {
   private int port;
 
   ManagementServer() throws IOException {
+    this(0);
+  }
+
+  /** Serves on {@code port} of 127.0.0.1 (0: any free port). */
+  ManagementServer(int port) throws IOException {
     discovery = new V3DiscoveryServer(new DiscoveryServerCallbacks() {
       @Override
       public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
@@ -45,7 +50,7 @@ final class ManagementServer implements AutoCloseable {
         deltaRequests.add(request);
       }
     }, cache);
-    start(0);
+    start(port);
   }
 
   private void start(int onPort) throws IOException {
