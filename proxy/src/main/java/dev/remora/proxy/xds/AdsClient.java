@@ -3,6 +3,7 @@ package dev.remora.proxy.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.remora.proxy.server.Transport;
 import dev.remora.proxy.stats.Gauge;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -16,6 +17,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -69,6 +75,7 @@ final class AdsClient implements Subscriptions, AutoCloseable {
   }
 
   private final ManagedChannel channel;
+  private final EventLoopGroup ioLoop;
   private final Node node;
   private final boolean delta;
   private final ResourceSink sink;
@@ -90,8 +97,8 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     return nodeOnFirstMessageOnly;
   }
 
-  AdsClient(InetSocketAddress target, Node node, boolean delta, ResourceSink sink, ScheduledExecutorService xds,
-      Gauge connectedState) {
+  AdsClient(InetSocketAddress target, Transport transport, Node node, boolean delta, ResourceSink sink,
+      ScheduledExecutorService xds, Gauge connectedState) {
     this.node = node;
     this.delta = delta;
     this.sink = sink;
@@ -100,7 +107,15 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     for (ResourceType type : ResourceType.values()) {
       states.put(type, new TypeState(type));
     }
+    // The stream's I/O on one loop of the proxy's own transport and allocator: gRPC's defaults would
+    // start an event-loop group of its own (loading the epoll library beside io_uring, a thread per
+    // core) and a second pooled allocator, all before the first config, which the server now waits for.
+    this.ioLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("remora-xds-io", true),
+        transport.ioHandlerFactory());
     this.channel = NettyChannelBuilder.forAddress(target.getHostString(), target.getPort())
+        .eventLoopGroup(ioLoop)
+        .channelType(transport.socketChannel())
+        .withOption(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
         .usePlaintext()
         .executor(xds)
         .keepAliveTime(30, TimeUnit.SECONDS)
@@ -224,6 +239,7 @@ final class AdsClient implements Subscriptions, AutoCloseable {
       stream.cancel();
     }
     channel.shutdownNow();
+    ioLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
   /** Sets {@code control_plane.connected_state} once the server answers the stream with headers. */

@@ -55,7 +55,7 @@ public final class XdsRuntime {
     DynamicConfig config = new DynamicConfig(server, bootstrap, xds);
     FileSubscriptions files = new FileSubscriptions(config, xds);
     AdsClient client = adsTarget == null ? null
-        : new AdsClient(adsTarget, node, delta, config, xds, server.stats().gauge("control_plane.connected_state"));
+        : new AdsClient(adsTarget, server.workers().transport(), node, delta, config, xds, server.stats().gauge("control_plane.connected_state"));
     if (client != null) {
       client.nodeOnFirstMessageOnly(dyn.getAdsConfig().getSetNodeOnFirstMessageOnly());
     }
