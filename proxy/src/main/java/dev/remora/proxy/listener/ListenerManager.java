@@ -80,9 +80,6 @@ public final class ListenerManager {
       try {
         bind(active);
       } catch (Exception e) {  // Netty rethrows the bind error unchecked
-        active.channels.forEach(Channel::close);
-        active.channels.clear();
-        active.version.chainDrains().forEach(ChainDrain::closeAll);
         failed.put(active.config.name(), e);
         it.remove();
       }
@@ -126,8 +123,6 @@ public final class ListenerManager {
         bind(fresh);
       }
     } catch (Exception e) {  // Netty rethrows the bind error unchecked
-      fresh.channels.forEach(Channel::close);
-      version.chainDrains().forEach(ChainDrain::closeAll);
       return CompletableFuture.failedFuture(e);
     }
     if (active != null) {
@@ -154,7 +149,19 @@ public final class ListenerManager {
     }, drainTimeMillis, TimeUnit.MILLISECONDS);
   }
 
+  /** Binds a listener on the workers; when it cannot, closes what it bound and its chains, and rethrows. */
   private void bind(Active active) {
+    try {
+      bindChannels(active);
+    } catch (Exception e) {  // Netty rethrows the bind error unchecked
+      active.channels.forEach(Channel::close);
+      active.channels.clear();
+      active.version.chainDrains().forEach(ChainDrain::closeAll);
+      throw e;
+    }
+  }
+
+  private void bindChannels(Active active) {
     ListenerStats listenerStats = new ListenerStats(stats, active.config.statName());
     ConnectionInitializer initializer = new ConnectionInitializer(active.slot, listenerStats, clusters);
     InetSocketAddress address = active.config.address();
