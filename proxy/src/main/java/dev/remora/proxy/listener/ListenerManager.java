@@ -88,11 +88,6 @@ public final class ListenerManager {
     return failed;
   }
 
-  /** Whether {@link #startWorkers()} has run (Envoy's {@code listener_manager.workers_started}). */
-  public synchronized boolean workersStarted() {
-    return started;
-  }
-
   /** How long connections on a replaced or removed listener version may drain ({@code --drain-time-s}). */
   public void drainTimeMillis(long millis) {
     this.drainTimeMillis = millis;
