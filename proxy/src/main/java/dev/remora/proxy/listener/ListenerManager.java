@@ -11,6 +11,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -162,7 +163,7 @@ public final class ListenerManager {
     InetSocketAddress address = active.config.address();
     if (workers.transport().reusePort()) {
       for (EventLoop loop : workers.loops()) {
-        Channel channel = serverBootstrap(loop, initializer)
+        Channel channel = serverBootstrap(loop, loop, initializer)
             .option(workers.transport().reusePortOption(), true)
             .bind(address).syncUninterruptibly().channel();
         active.channels.add(channel);
@@ -170,13 +171,8 @@ public final class ListenerManager {
         address = (InetSocketAddress) channel.localAddress();
       }
     } else {
-      Channel channel = new ServerBootstrap()
-          .group(workers.loops().get(0), workers.group())
-          .channel(workers.transport().serverChannel())
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(initializer)
+      // one acceptor hands connections to the workers in turn
+      Channel channel = serverBootstrap(workers.loops().get(0), workers.group(), initializer)
           .bind(address).syncUninterruptibly().channel();
       active.channels.add(channel);
       address = (InetSocketAddress) channel.localAddress();
@@ -184,9 +180,9 @@ public final class ListenerManager {
     active.boundAddress = address;
   }
 
-  private ServerBootstrap serverBootstrap(EventLoop loop, ConnectionInitializer initializer) {
+  private ServerBootstrap serverBootstrap(EventLoop acceptor, EventLoopGroup children, ConnectionInitializer initializer) {
     return new ServerBootstrap()
-        .group(loop, loop)
+        .group(acceptor, children)
         .channel(workers.transport().serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
