@@ -186,7 +186,7 @@ class InitializationTest {
     // its routes come: LIVE, and the first request through the LDS listener reaches the CDS/EDS cluster
     xds.set("2", List.of(edsCluster("backend")), List.of(endpoints("backend", upstream.port())), List.of(web),
         List.of(routes("web-routes", "backend")));
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    awaitLive();
     HttpResponse<String> proxied = get(ldsPort);
     assertThat(proxied.statusCode()).isEqualTo(200);
     assertThat(proxied.headers().firstValue("x-upstream")).hasValue("a");
@@ -201,6 +201,24 @@ class InitializationTest {
   }
 
   /** Records every state the server passes through (polled often: each phase here lasts about a second). */
+  /** Starts the proxy and its xDS runtime, recording each state the server goes through from the start. */
+  private List<ServerState> startRecordingStates(Bootstrap bootstrap) throws Exception {
+    server = Server.start(bootstrap, 2);
+    List<ServerState> seen = watchStates();
+    XdsRuntime.start(server, bootstrap, null, null);
+    return seen;
+  }
+
+  private void awaitLive() throws Exception {
+    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  private void assertWentLiveThroughEveryState(List<ServerState> seen) throws Exception {
+    awaitLive();
+    await().atMost(WAIT).until(() -> seen.contains(ServerState.LIVE));
+    assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
+  }
+
   private List<ServerState> watchStates() {
     List<ServerState> seen = new CopyOnWriteArrayList<>();
     Thread watcher = new Thread(() -> {
@@ -229,13 +247,9 @@ class InitializationTest {
     xds = new ManagementServer();
     int staticPort = ExternalTools.freePort();
     Bootstrap bootstrap = bootstrap(xds.port(), staticPort, ", initial_fetch_timeout: 1s");
-    server = Server.start(bootstrap, 2);
-    List<ServerState> seen = watchStates();
-    XdsRuntime.start(server, bootstrap, null, null);
+    List<ServerState> seen = startRecordingStates(bootstrap);
 
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-    await().atMost(WAIT).until(() -> seen.contains(ServerState.LIVE));
-    assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
+    assertWentLiveThroughEveryState(seen);
     assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isEqualTo(1);
     assertThat(stat("listener_manager.lds.init_fetch_timeout")).isEqualTo(1);
     assertThat(get(staticPort).body()).isEqualTo("static");
@@ -261,13 +275,9 @@ class InitializationTest {
         .setEdsConfig(XdsResources.ads().toBuilder().setInitialFetchTimeout(com.google.protobuf.util.Durations.fromSeconds(1)))).build();
     xds.set("1", List.of(edsCluster("backend"), slow), List.of(endpoints("backend", upstream.port())),
         List.of(onPort(listener("web", "web-routes", "v1"), ldsPort)), List.of(routes("web-routes", "backend")));
-    server = Server.start(bootstrap, 2);
-    List<ServerState> seen = watchStates();
-    XdsRuntime.start(server, bootstrap, null, null);
+    List<ServerState> seen = startRecordingStates(bootstrap);
 
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-    await().atMost(WAIT).until(() -> seen.contains(ServerState.LIVE));
-    assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
+    assertWentLiveThroughEveryState(seen);
     assertThat(stat("cluster.slow.init_fetch_timeout")).as("the cluster phase ended by its EDS timeout").isEqualTo(1);
     assertThat(get(ldsPort).headers().firstValue("x-upstream")).hasValue("a");
   }
@@ -290,13 +300,9 @@ class InitializationTest {
     // the secret is never served: only its sds_config's 1 s bound ends initialization
     xds.set("1", List.of(edsCluster("none")), List.of(endpoints("none", staticPort)), List.of(waiting),
         List.of(routes("tls-routes", "none")));
-    server = Server.start(bootstrap, 2);
-    List<ServerState> seen = watchStates();
-    XdsRuntime.start(server, bootstrap, null, null);
+    List<ServerState> seen = startRecordingStates(bootstrap);
 
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-    await().atMost(WAIT).until(() -> seen.contains(ServerState.LIVE));
-    assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
+    assertWentLiveThroughEveryState(seen);
     assertThat(xds.deltaRequests).as("the secret was asked for")
         .anySatisfy(r -> assertThat(r.getResourceNamesSubscribeList()).contains("server-cert"));
     assertThat(server.listenerAddress("tls")).as("still waiting for its secret: not in service").isNull();
@@ -310,14 +316,10 @@ class InitializationTest {
     int nothingThere = ExternalTools.freePort();
     int staticPort = ExternalTools.freePort();
     Bootstrap bootstrap = bootstrap(nothingThere, staticPort, ", initial_fetch_timeout: 1s");
-    server = Server.start(bootstrap, 2);
-    List<ServerState> seen = watchStates();
-    XdsRuntime.start(server, bootstrap, null, null);
+    List<ServerState> seen = startRecordingStates(bootstrap);
 
     // the stream fails and is retried; that is no response: the timeouts end the wait
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-    await().atMost(WAIT).until(() -> seen.contains(ServerState.LIVE));
-    assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
+    assertWentLiveThroughEveryState(seen);
     assertThat(stat("cluster_manager.cds.update_failure")).isPositive();
     assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isEqualTo(1);
     assertThat(get(staticPort).body()).isEqualTo("static");
@@ -335,7 +337,7 @@ class InitializationTest {
     xds.set("1", List.of(badCluster), List.of(), List.of(refused), List.of());
     start(bootstrap);
 
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    awaitLive();
     assertThat(stat("cluster_manager.cds.update_rejected")).isPositive();
     assertThat(stat("listener_manager.lds.update_rejected")).isPositive();
     assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isZero();
@@ -360,7 +362,7 @@ class InitializationTest {
         List.of(routes("web-routes", "backend")));
     start(bootstrap);
 
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    awaitLive();
     assertThat(stat("cluster.backend.update_rejected")).isPositive();
     assertThat(server.clusters().has("backend")).as("in service, without hosts").isTrue();
     assertThat(get(ldsPort).statusCode()).as("no healthy upstream").isEqualTo(503);
@@ -393,7 +395,7 @@ class InitializationTest {
     assertThat(server.state()).isEqualTo(ServerState.PRE_INITIALIZING);
     XdsRuntime.start(server, bootstrap, null, null);
 
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    awaitLive();
     assertThat(server.clusters().has("backend")).as("the CDS file was applied before the listeners started").isTrue();
     assertThat(get(staticPort).body()).isEqualTo("static");
   }
