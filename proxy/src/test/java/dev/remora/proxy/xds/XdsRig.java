@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * A real proxy following a real management server ({@link ManagementServer}, java-control-plane) over
  * ADS: the xDS tests' shared set-up. Registered per test ({@code @RegisterExtension final XdsRig rig =
  * new XdsRig();}); after each test the proxy closes first, then the management server and the upstreams
- * handed to {@link #closeAfter}.
+ * handed to {@link #closeAfter}, the last handed over first.
  */
 final class XdsRig extends ProxyHarness {
   private ManagementServer controlPlane;
