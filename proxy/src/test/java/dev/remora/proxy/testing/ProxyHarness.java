@@ -19,9 +19,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * loopback, and the upstreams the test hands it to close. Registered on a static field
  * ({@code @RegisterExtension static final ProxyHarness proxy = new ProxyHarness();}) it closes all that
  * after the class's tests; on an instance field, after each test. The proxy closes first, then the
- * upstreams in the reverse order of {@link #closeAfter}.
+ * upstreams in the reverse order of {@link #closeAfter}. Extended for proxies that follow a management
+ * server ({@code xds.XdsRig}).
  */
-public final class ProxyHarness implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+public class ProxyHarness implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
   private final List<AutoCloseable> upstreams = new ArrayList<>();
@@ -35,7 +36,7 @@ public final class ProxyHarness implements BeforeAllCallback, AfterEachCallback,
   }
 
   /** The proxy last started. */
-  public Server server() {
+  public final Server server() {
     if (server == null) {
       throw new IllegalStateException("no proxy started");
     }

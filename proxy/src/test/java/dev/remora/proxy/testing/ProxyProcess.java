@@ -6,9 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The proxy's {@code Main} run as a real child process on this test's class path. */
+/** The proxy run as a real child process: its {@code Main} on this test's class path, or a launcher command. */
 public final class ProxyProcess implements AutoCloseable {
   private final Process process;
   private final Path output;
@@ -25,9 +26,29 @@ public final class ProxyProcess implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"),
         "dev.remora.proxy.server.Main"));
     command.addAll(List.of(args));
+    return run(command, Map.of());
+  }
+
+  /**
+   * Runs {@code command} (a launcher script, say) with {@code environment} over this JVM's; a null value
+   * removes that variable. Its output and errors go to {@link #output()}.
+   */
+  public static ProxyProcess run(List<String> command, Map<String, String> environment) throws IOException {
     Path output = Files.createTempFile("remora-proxy", ".log");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    return new ProxyProcess(process, output);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+    environment.forEach((name, value) -> {
+      if (value == null) {
+        builder.environment().remove(name);
+      } else {
+        builder.environment().put(name, value);
+      }
+    });
+    return new ProxyProcess(builder.start(), output);
+  }
+
+  /** The process id (a launcher that {@code exec}s java is the JVM from then on). */
+  public long pid() {
+    return process.pid();
   }
 
   /** Runs to completion and returns the exit code; {@link #output()} has what it printed. */

@@ -19,14 +19,11 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,81 +34,32 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AdsIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  @RegisterExtension
+  final XdsRig rig = new XdsRig();
   private ManagementServer xds;
   private Server server;
   private EchoUpstream a;
   private EchoUpstream b;
   private EchoUpstream c;
 
-  @AfterEach
-  void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (xds != null) {
-      xds.close();
-    }
-    for (EchoUpstream u : new EchoUpstream[] {a, b, c}) {
-      if (u != null) {
-        u.close();
-      }
-    }
-  }
-
   private void startProxy(boolean delta) throws Exception {
-    a = new EchoUpstream("a");
-    b = new EchoUpstream("b");
-    c = new EchoUpstream("c");
-    xds = new ManagementServer();
-    Bootstrap bootstrap = TestBootstraps.parse("""
-        node: {id: node-from-bootstrap, cluster: edge}
-        dynamic_resources:
-          ads_config:
-            api_type: %s
-            transport_api_version: V3
-            grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
-          lds_config: {ads: {}, resource_api_version: V3}
-          cds_config: {ads: {}, resource_api_version: V3}
-        static_resources:
-          clusters:
-          - name: xds_cluster
-            type: STATIC
-            connect_timeout: 1s
-            load_assignment:
-              cluster_name: xds_cluster
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(delta ? "DELTA_GRPC" : "GRPC", xds.port()));
-    server = Server.start(bootstrap, 2);
+    a = rig.closeAfter(new EchoUpstream("a"));
+    b = rig.closeAfter(new EchoUpstream("b"));
+    c = rig.closeAfter(new EchoUpstream("c"));
+    xds = rig.controlPlane();
+    Bootstrap bootstrap = rig.adsBootstrap(delta, "node: {id: node-from-bootstrap, cluster: edge}\n");
+    server = rig.start(bootstrap, 2);
     server.listeners().drainTimeMillis(2_000);
-    XdsRuntime.start(server, bootstrap, "node-from-cli", null);
-  }
-
-  private URI uri(String listener, String path) {
-    InetSocketAddress address = server.listenerAddress(listener);
-    return URI.create("http://127.0.0.1:" + (address == null ? 1 : address.getPort()) + path);
-  }
-
-  private HttpResponse<String> get(String listener, String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(uri(listener, path)).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    rig.follow(bootstrap, "node-from-cli");
   }
 
   private String upstreamOf(String listener) {
     try {
-      HttpResponse<String> response = get(listener, "/");
+      HttpResponse<String> response = rig.get(listener, "/");
       return response.statusCode() + " " + response.headers().firstValue("x-upstream").orElse("");
     } catch (Exception e) {
       return e.toString();
     }
-  }
-
-  private long counter(String name) {
-    var counter = server.stats().findCounter(name);
-    return counter == null ? 0 : counter.value();
   }
 
   @ParameterizedTest(name = "delta={0}")
@@ -124,7 +72,7 @@ class AdsIntegrationTest {
     await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
     assertThat(server.stats().findGauge("control_plane.connected_state").value()).isEqualTo(1);
 
-    try (RequestLoop loop = new RequestLoop(() -> uri("web", "/"))) {
+    try (RequestLoop loop = new RequestLoop(() -> rig.uriOf("web", "/"))) {
       loop.awaitMore(20);
 
       // EDS: the cluster's endpoints move to b
@@ -136,7 +84,7 @@ class AdsIntegrationTest {
       // CDS then RDS, make-before-break: a new cluster first, then the routes move to it
       xds.set("3", List.of(backend, edsCluster("canary")), List.of(endpoints("backend", b.port()), endpoints("canary", c.port())),
           List.of(listener("web", "web-routes", "v1")), List.of(routes("web-routes", "backend")));
-      await().atMost(WAIT).until(() -> server.clusters().has("canary") && counter("cluster.canary.update_success") >= 1);
+      await().atMost(WAIT).until(() -> server.clusters().has("canary") && rig.stat("cluster.canary.update_success") >= 1);
       xds.set("4", List.of(backend, edsCluster("canary")), List.of(endpoints("backend", b.port()), endpoints("canary", c.port())),
           List.of(listener("web", "web-routes", "v1")), List.of(routes("web-routes", "canary")));
       await().atMost(WAIT).until(() -> loop.lastUpstream.get().equals("c"));
@@ -188,14 +136,13 @@ class AdsIntegrationTest {
           .reduce((x, y) -> y).orElseThrow();
       assertThat(lastEds.getResourceNamesList()).containsExactly("canary");
     }
-    assertThat(counter("listener_manager.lds.update_success")).isGreaterThanOrEqualTo(3);
-    assertThat(counter("cluster_manager.cds.update_success")).isGreaterThanOrEqualTo(3);
-    assertThat(counter("http.ingress_web.rds.web-routes.update_success")).isGreaterThanOrEqualTo(2);
-    assertThat(counter("listener_manager.lds.update_rejected")).isZero();
+    assertThat(rig.stat("listener_manager.lds.update_success")).isGreaterThanOrEqualTo(3);
+    assertThat(rig.stat("cluster_manager.cds.update_success")).isGreaterThanOrEqualTo(3);
+    assertThat(rig.stat("http.ingress_web.rds.web-routes.update_success")).isGreaterThanOrEqualTo(2);
+    assertThat(rig.stat("listener_manager.lds.update_rejected")).isZero();
 
     // /config_dump: dynamic resources with their versions
-    var dump = new dev.remora.proxy.server.ServerAdmin(server, Bootstrap.getDefaultInstance(), null, null, () -> { })
-        .configDump();
+    var dump = rig.configDump();
     ClustersConfigDump clusters = (ClustersConfigDump) dump.get(1);
     assertThat(clusters.getDynamicActiveClustersList()).extracting(d -> d.getCluster().unpack(Cluster.class).getName())
         .containsExactly("canary");
@@ -251,13 +198,12 @@ class AdsIntegrationTest {
     }
     // the rest of the update applied; the rejected listener keeps its previous version
     await().atMost(WAIT).until(() -> upstreamOf("extra").equals("200 a"));
-    assertThat(get("web", "/").headers().firstValue("server")).hasValue("v1");
+    assertThat(rig.get("web", "/").headers().firstValue("server")).hasValue("v1");
     assertThat(server.clusters().has("odd")).isFalse();
     // at least once: a snapshot cache resends a NACKed version (the proxy NACKs it again, more slowly)
-    assertThat(counter("listener_manager.lds.update_rejected")).isGreaterThanOrEqualTo(1);
-    assertThat(counter("cluster_manager.cds.update_rejected")).isGreaterThanOrEqualTo(1);
-    var dump = (ListenersConfigDump) new dev.remora.proxy.server.ServerAdmin(server, Bootstrap.getDefaultInstance(), null,
-        null, () -> { }).configDump().get(2);
+    assertThat(rig.stat("listener_manager.lds.update_rejected")).isGreaterThanOrEqualTo(1);
+    assertThat(rig.stat("cluster_manager.cds.update_rejected")).isGreaterThanOrEqualTo(1);
+    var dump = (ListenersConfigDump) rig.configDump().get(2);
     assertThat(dump.getDynamicListenersList()).filteredOn(l -> l.getName().equals("web")).singleElement().satisfies(l -> {
       assertThat(l.getErrorState().getDetails()).contains("stat_prefix");
       assertThat(l.getActiveState().getListener().unpack(Listener.class).getFilterChains(0)).isNotNull();
@@ -266,7 +212,7 @@ class AdsIntegrationTest {
     // fixed: accepted again
     xds.set("3", List.of(edsCluster("backend")), List.of(endpoints("backend", a.port())),
         List.of(listener("web", "web-routes", "v3")), List.of(routes("web-routes", "backend")));
-    await().atMost(WAIT).until(() -> "v3".equals(get("web", "/").headers().firstValue("server").orElse("")));
+    await().atMost(WAIT).until(() -> "v3".equals(rig.get("web", "/").headers().firstValue("server").orElse("")));
   }
 
   @Test
@@ -286,8 +232,7 @@ class AdsIntegrationTest {
 
     assertThat(server.listenerAddress("late")).as("a listener without its routes takes no traffic").isNull();
     assertThat(server.clusters().has("slow")).as("a cluster without endpoints is not used").isFalse();
-    var admin = new dev.remora.proxy.server.ServerAdmin(server, Bootstrap.getDefaultInstance(), null, null, () -> { });
-    var dump = admin.configDump();
+    var dump = rig.configDump();
     assertThat(((ClustersConfigDump) dump.get(1)).getDynamicWarmingClustersList())
         .extracting(d -> d.getCluster().unpack(Cluster.class).getName()).contains("slow");
     assertThat(((ListenersConfigDump) dump.get(2)).getDynamicListenersList()).filteredOn(l -> l.getName().equals("late"))
@@ -297,7 +242,7 @@ class AdsIntegrationTest {
         });
     // initial_fetch_timeout: used without hosts once it passes
     await().atMost(WAIT).until(() -> server.clusters().has("gives-up"));
-    assertThat(counter("cluster.gives-up.init_fetch_timeout")).isEqualTo(1);
+    assertThat(rig.stat("cluster.gives-up.init_fetch_timeout")).isEqualTo(1);
 
     // "nudge" is new in version 3, so the proxy asks for endpoints again. java-control-plane's SimpleCache
     // (1.0.49) drops an EDS watch that arrives while version 2 is being set, when it names clusters
@@ -329,7 +274,7 @@ class AdsIntegrationTest {
     xds.stop();
     await().atMost(WAIT).until(() -> connected.value() == 0);
     assertThat(upstreamOf("web")).isEqualTo("200 a");
-    assertThat(counter("cluster_manager.cds.update_failure")).isGreaterThanOrEqualTo(1);
+    assertThat(rig.stat("cluster_manager.cds.update_failure")).isGreaterThanOrEqualTo(1);
 
     xds.set("2", List.of(edsCluster("backend")), List.of(endpoints("backend", b.port())),
         List.of(listener("web", "web-routes", "v1")), List.of(routes("web-routes", "backend")));
@@ -350,7 +295,7 @@ class AdsIntegrationTest {
 
       xds.set("2", List.of(edsCluster("backend")), List.of(endpoints("backend", a.port())),
           List.of(listener("web", "web-routes", "v2")), List.of(routes("web-routes", "backend")));
-      await().atMost(WAIT).until(() -> "v2".equals(get("web", "/").headers().firstValue("server").orElse("")));
+      await().atMost(WAIT).until(() -> "v2".equals(rig.get("web", "/").headers().firstValue("server").orElse("")));
 
       // the old version answers its own connection, and tells it to go
       assertThat(busy.get()).contains("server: v1").contains("connection: close");
@@ -408,9 +353,9 @@ class AdsIntegrationTest {
 
   @Test
   void staticListenersAndClustersTakeTheirRoutesAndEndpointsFromAds() throws Exception {
-    a = new EchoUpstream("a");
-    b = new EchoUpstream("b");
-    xds = new ManagementServer();
+    a = rig.closeAfter(new EchoUpstream("a"));
+    b = rig.closeAfter(new EchoUpstream("b"));
+    xds = rig.controlPlane();
     Bootstrap bootstrap = TestBootstraps.parse("""
         node: {id: static-node}
         dynamic_resources:
@@ -444,19 +389,19 @@ class AdsIntegrationTest {
                 - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
         """.formatted(xds.port()));
     xds.set("1", List.of(), List.of(endpoints("svc", a.port())), List.of(), List.of(routes("static-routes", "svc")));
-    server = Server.start(bootstrap, 2);
+    server = rig.start(bootstrap, 2);
     assertThat(server.listenerAddress("web")).as("held until initialization is over").isNull();
-    XdsRuntime.start(server, bootstrap, null, null);
+    rig.follow(bootstrap, null);
     // initialization waited for the static cluster's endpoints and the static listener's routes:
     // the first request after LIVE goes through
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    rig.awaitLive(WAIT);
     assertThat(upstreamOf("web")).isEqualTo("200 a");
 
     xds.set("2", List.of(), List.of(endpoints("svc", b.port())), List.of(), List.of(routes("static-routes", "svc")));
     await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 b"));
     // version 2 resent the same routes: accepted again, but not reloaded
-    assertThat(counter("http.static_web.rds.static-routes.update_success")).isEqualTo(2);
-    assertThat(counter("http.static_web.rds.static-routes.config_reload")).isEqualTo(1);
+    assertThat(rig.stat("http.static_web.rds.static-routes.update_success")).isEqualTo(2);
+    assertThat(rig.stat("http.static_web.rds.static-routes.config_reload")).isEqualTo(1);
   }
 
   @ParameterizedTest(name = "delta={0}")
@@ -465,7 +410,7 @@ class AdsIntegrationTest {
     startProxy(delta);
     pushGood("1");
     await().atMost(WAIT).until(() -> upstreamOf("web").equals("200 a"));
-    try (RequestLoop loop = new RequestLoop(() -> uri("web", "/"))) {
+    try (RequestLoop loop = new RequestLoop(() -> rig.uriOf("web", "/"))) {
       loop.awaitMore(20);
       String previous = "backend";
       EchoUpstream previousTarget = a;

@@ -12,9 +12,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.util.Durations;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
-import dev.remora.proxy.testing.TestBootstraps;
 import dev.remora.proxy.tls.TestPki;
-import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -30,14 +28,11 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,8 +44,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ClusterSdsIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  @RegisterExtension
+  final XdsRig rig = new XdsRig();
   private ManagementServer xds;
   private Server server;
   private EchoUpstream plain;
@@ -58,45 +53,16 @@ class ClusterSdsIntegrationTest {
   private TestPki.Issued serverCa;
   private TestPki.Issued trustedClientCa;
 
-  @AfterEach
-  void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (xds != null) {
-      xds.close();
-    }
-    if (plain != null) {
-      plain.close();
-    }
-    if (secure != null) {
-      secure.close();
-    }
-  }
-
   private Bootstrap start(boolean delta, List<Secret> staticSecrets) throws Exception {
     serverCa = TestPki.ca("upstream-server-ca");
     trustedClientCa = TestPki.ca("trusted-client-ca");
-    secure = new MutualTlsUpstream(TestPki.leaf("backend.test", serverCa, TestPki.rsa()), trustedClientCa);
-    plain = new EchoUpstream("plain");
-    xds = new ManagementServer();
-    Bootstrap bootstrap = TestBootstraps.parse("""
-        dynamic_resources:
-          ads_config: {api_type: %s, grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]}
-          lds_config: {ads: {}}
-          cds_config: {ads: {}}
-        static_resources:
-          clusters:
-          - name: xds_cluster
-            type: STATIC
-            load_assignment:
-              cluster_name: xds_cluster
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-        """.formatted(delta ? "DELTA_GRPC" : "GRPC", xds.port()));
+    secure = rig.closeAfter(new MutualTlsUpstream(TestPki.leaf("backend.test", serverCa, TestPki.rsa()), trustedClientCa));
+    plain = rig.closeAfter(new EchoUpstream("plain"));
+    xds = rig.controlPlane();
+    Bootstrap bootstrap = rig.adsBootstrap(delta, "");
     bootstrap = bootstrap.toBuilder().setStaticResources(bootstrap.getStaticResources().toBuilder()
         .addAllSecrets(staticSecrets)).build();
-    server = Server.start(bootstrap, 2);
-    XdsRuntime.start(server, bootstrap, null, null);
+    server = rig.startXds(bootstrap, null);
     return bootstrap;
   }
 
@@ -104,7 +70,7 @@ class ClusterSdsIntegrationTest {
   private void initializeWithPlainOnly() throws Exception {
     xds.set("0", List.of(edsCluster("plain")), List.of(endpoints("plain", plain.port())),
         List.of(listener("web", "web-routes", "web")), List.of(routes("web-routes", "plain")), List.of());
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    rig.awaitLive(WAIT);
     assertThat(answer("web", "/")).startsWith("200 GET /");
     // the next version goes out once the server has every ACK of this one, so the two cannot cross
     List<String> types = List.of(ResourceType.CLUSTER.typeUrl(), ResourceType.ENDPOINT.typeUrl(),
@@ -149,38 +115,14 @@ class ClusterSdsIntegrationTest {
         .setConnectTimeout(Durations.fromSeconds(1)).setLoadAssignment(endpoints(name, port)).build();
   }
 
-  private HttpResponse<String> get(String listener, String path) throws Exception {
-    var address = server.listenerAddress(listener);
-    URI uri = URI.create("http://127.0.0.1:" + (address == null ? 1 : address.getPort()) + path);
-    return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
   /** "status body" of a GET, or the exception. */
   private String answer(String listener, String path) {
     try {
-      HttpResponse<String> r = get(listener, path);
+      HttpResponse<String> r = rig.get(listener, path);
       return r.statusCode() + " " + (r.statusCode() == 200 ? r.body() : "");
     } catch (Exception e) {
       return e.toString();
     }
-  }
-
-  private long counter(String name) {
-    var c = server.stats().findCounter(name);
-    return c == null ? 0 : c.value();
-  }
-
-  private List<String> warmingClusters() {
-    var dump = new dev.remora.proxy.server.ServerAdmin(server, Bootstrap.getDefaultInstance(), null, null, () -> { })
-        .configDump();
-    return ((ClustersConfigDump) dump.get(1)).getDynamicWarmingClustersList().stream()
-        .map(d -> {
-          try {
-            return d.getCluster().unpack(Cluster.class).getName();
-          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new AssertionError(e);
-          }
-        }).toList();
   }
 
   private boolean subscribedToSecret(String name, boolean delta) {
@@ -211,24 +153,24 @@ class ClusterSdsIntegrationTest {
     await().atMost(WAIT).until(() -> answer("web", "/").startsWith("200 GET /"));
     await().atMost(WAIT).until(() -> subscribedToSecret("client-cert", delta) && subscribedToSecret("upstream-ca", delta));
     assertThat(server.clusters().has("secure")).as("a cluster without its secrets is not used").isFalse();
-    assertThat(warmingClusters()).containsExactly("secure");
+    assertThat(rig.warmingClusters()).containsExactly("secure");
     assertThat(server.stats().findGauge("cluster_manager.warming_clusters").value()).isEqualTo(1);
-    assertThat(counter("cluster_manager.cds.update_rejected")).isZero();
+    assertThat(rig.stat("cluster_manager.cds.update_rejected")).isZero();
 
-    try (RequestLoop loop = new RequestLoop(() -> URI.create("http://127.0.0.1:" + server.listenerAddress("web").getPort() + "/"))) {
+    try (RequestLoop loop = new RequestLoop(() -> rig.uriOf("web", "/"))) {
       loop.awaitMore(10);
 
       // the secrets come: the cluster warms up (then its endpoints), the upstream sees our client certificate
       xds.set("2", clusters, eps, listeners, routeConfigs, List.of(clientCert("client-cert", goodOne), trustedCa("upstream-ca", serverCa)));
       await().atMost(WAIT).until(() -> answer("mtls", "/").equals("200 client CN=good-one"));
-      assertThat(warmingClusters()).isEmpty();
+      assertThat(rig.warmingClusters()).isEmpty();
       assertThat(server.stats().findGauge("cluster_manager.warming_clusters").value()).isZero();
 
       // rotated to a certificate the upstream does not trust: new connections fail
       xds.set("3", clusters, eps, listeners, routeConfigs, List.of(clientCert("client-cert", untrusted), trustedCa("upstream-ca", serverCa)));
       await().atMost(WAIT).until(() -> answer("mtls", "/").startsWith("503"));
-      assertThat(counter("cluster.secure.client_ssl_socket_factory.ssl_context_update_by_sds")).isGreaterThanOrEqualTo(1);
-      assertThat(counter("cluster.secure.upstream_cx_total")).isGreaterThanOrEqualTo(2);
+      assertThat(rig.stat("cluster.secure.client_ssl_socket_factory.ssl_context_update_by_sds")).isGreaterThanOrEqualTo(1);
+      assertThat(rig.stat("cluster.secure.upstream_cx_total")).isGreaterThanOrEqualTo(2);
 
       // rotated to a good one: it recovers with the new certificate
       xds.set("4", clusters, eps, listeners, routeConfigs, List.of(clientCert("client-cert", goodTwo), trustedCa("upstream-ca", serverCa)));
@@ -245,7 +187,7 @@ class ClusterSdsIntegrationTest {
       assertThat(loop.failures).as("requests on the other listener failed during the secret updates").isEmpty();
       assertThat(loop.failed.get()).isZero();
     }
-    assertThat(counter("cluster_manager.cds.update_rejected")).isZero();
+    assertThat(rig.stat("cluster_manager.cds.update_rejected")).isZero();
   }
 
   @ParameterizedTest(name = "delta={0}")
@@ -270,14 +212,14 @@ class ClusterSdsIntegrationTest {
     await().atMost(WAIT).until(() -> answer("web", "/late/x").startsWith("503"));
     assertThat(answer("web", "/")).startsWith("200 GET /");
     assertThat(server.clusters().has("late")).as("in service after initial_fetch_timeout").isTrue();
-    assertThat(get("web", "/late/x").statusCode()).as("its TLS connections fail without the secrets").isEqualTo(503);
-    assertThat(counter("cluster.late.client_ssl_socket_factory.upstream_context_secrets_not_ready")).isGreaterThanOrEqualTo(1);
+    assertThat(rig.get("web", "/late/x").statusCode()).as("its TLS connections fail without the secrets").isEqualTo(503);
+    assertThat(rig.stat("cluster.late.client_ssl_socket_factory.upstream_context_secrets_not_ready")).isGreaterThanOrEqualTo(1);
 
     assertThat(server.clusters().has("never")).isFalse();
-    assertThat(warmingClusters()).containsExactly("never");
+    assertThat(rig.warmingClusters()).containsExactly("never");
     assertThat(server.stats().findGauge("cluster_manager.warming_clusters").value()).isEqualTo(1);
     assertThat(subscribedToSecret("never-cert", delta)).isTrue();
-    assertThat(counter("cluster_manager.cds.update_rejected")).isZero();
+    assertThat(rig.stat("cluster_manager.cds.update_rejected")).isZero();
 
     // the late secrets come at last: the cluster is rebuilt with them and reaches the upstream
     TestPki.Issued cert = TestPki.leaf("late-client", trustedClientCa, TestPki.rsa());
@@ -297,7 +239,7 @@ class ClusterSdsIntegrationTest {
     start(false, List.of(clientCert("static-client-cert", TestPki.leaf("static-client", clientCa, TestPki.rsa())),
         trustedCa("static-ca", ca)));
     secure.close();
-    secure = new MutualTlsUpstream(TestPki.leaf("backend.test", ca, TestPki.rsa()), clientCa);
+    secure = rig.closeAfter(new MutualTlsUpstream(TestPki.leaf("backend.test", ca, TestPki.rsa()), clientCa));
     Cluster cluster = withTls(staticCluster("secure", secure.port()), sds("static-client-cert", null), sds("static-ca", null));
     xds.set("1", List.of(cluster), List.of(), List.of(listener("mtls", "mtls-routes", "mtls")),
         List.of(routes("mtls-routes", "secure")), List.of());

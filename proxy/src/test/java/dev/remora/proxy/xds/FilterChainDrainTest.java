@@ -14,7 +14,6 @@ import com.google.protobuf.UInt32Value;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.RawHttp;
-import dev.remora.proxy.testing.TestBootstraps;
 import dev.remora.proxy.tls.TestPki;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
@@ -40,7 +39,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -53,23 +52,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FilterChainDrainTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
+  @RegisterExtension
+  final XdsRig rig = new XdsRig();
   private ManagementServer xds;
   private Server server;
   private EchoUpstream upstream;
   private TestPki.Issued cert;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (xds != null) {
-      xds.close();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
 
   private FilterChain chain(String name, String serverName, String answerAs) {
     HttpConnectionManager manager = hcm("chain_" + name).setServerName(answerAs)
@@ -196,24 +184,12 @@ class FilterChainDrainTest {
   @ValueSource(booleans = {false, true})
   void onlyConnectionsOnAChangedFilterChainDrain(boolean delta) throws Exception {
     cert = TestPki.leaf("edge.test", TestPki.ca("edge-ca"), TestPki.rsa());
-    upstream = new EchoUpstream("up");
-    xds = new ManagementServer();
-    Bootstrap bootstrap = TestBootstraps.parse("""
-        dynamic_resources:
-          ads_config: {api_type: %s, grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]}
-          lds_config: {ads: {}}
-          cds_config: {ads: {}}
-        static_resources:
-          clusters:
-          - name: xds_cluster
-            type: STATIC
-            load_assignment:
-              cluster_name: xds_cluster
-              endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-        """.formatted(delta ? "DELTA_GRPC" : "GRPC", xds.port()));
-    server = Server.start(bootstrap, 2);
+    upstream = rig.closeAfter(new EchoUpstream("up"));
+    xds = rig.controlPlane();
+    Bootstrap bootstrap = rig.adsBootstrap(delta, "");
+    server = rig.start(bootstrap, 2);
     server.listeners().drainTimeMillis(2_000);
-    XdsRuntime.start(server, bootstrap, null, null);
+    rig.follow(bootstrap, null);
 
     push("1", edge("a1", "b1"));
     await().atMost(WAIT).ignoreExceptions().until(() -> h1("b.test").get().contains("server: b1"));

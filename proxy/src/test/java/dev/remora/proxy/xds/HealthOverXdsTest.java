@@ -12,21 +12,17 @@ import com.google.protobuf.util.Durations;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
 import dev.remora.proxy.testing.ExternalTools;
-import dev.remora.proxy.testing.TestBootstraps;
 import dev.remora.proxy.upstream.ActiveCluster;
 import dev.remora.proxy.upstream.Host;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A cluster of the shape the operator's ClusterTranslator emits (an HTTP health check with path and
@@ -35,24 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 class HealthOverXdsTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
-  private ManagementServer xds;
+  @RegisterExtension
+  final XdsRig rig = new XdsRig();
   private Server server;
-  private EchoUpstream a;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (xds != null) {
-      xds.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-  }
 
   private static Cluster operatorShape(String name) {
     return edsCluster(name).toBuilder()
@@ -70,44 +51,18 @@ class HealthOverXdsTest {
         .build();
   }
 
-  private long counter(String name) {
-    var c = server.stats().findCounter(name);
-    return c == null ? 0 : c.value();
-  }
-
   @Test
   void operatorShapedClusterIsAcceptedOverCdsAndItsHealthCheckTakesEffect() throws Exception {
-    a = new EchoUpstream("a");
+    EchoUpstream a = rig.closeAfter(new EchoUpstream("a"));
     int dead = ExternalTools.freePort();
-    xds = new ManagementServer();
-    Bootstrap bootstrap = TestBootstraps.parse("""
-        node: {id: health-node, cluster: edge}
-        dynamic_resources:
-          ads_config:
-            api_type: GRPC
-            transport_api_version: V3
-            grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
-          lds_config: {ads: {}, resource_api_version: V3}
-          cds_config: {ads: {}, resource_api_version: V3}
-        static_resources:
-          clusters:
-          - name: xds_cluster
-            type: STATIC
-            connect_timeout: 1s
-            load_assignment:
-              cluster_name: xds_cluster
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(xds.port()));
-    server = Server.start(bootstrap, 2);
-    XdsRuntime.start(server, bootstrap, "health-node", null);
+    ManagementServer xds = rig.controlPlane();
+    server = rig.startXds(rig.adsBootstrap(false, "node: {id: health-node, cluster: edge}\n"), "health-node");
 
     xds.set("1", List.of(operatorShape("backend")), List.of(endpoints("backend", a.port(), dead)),
         List.of(listener("web", "web-routes", "v1")), List.of(routes("web-routes", "backend")));
     await().atMost(WAIT).until(() -> server.listenerAddress("web") != null);
-    await().atMost(WAIT).until(() -> counter("cluster.backend.health_check.attempt") >= 2);
-    assertThat(counter("cluster_manager.cds.update_rejected")).isZero();
+    await().atMost(WAIT).until(() -> rig.stat("cluster.backend.health_check.attempt") >= 2);
+    assertThat(rig.stat("cluster_manager.cds.update_rejected")).isZero();
 
     ActiveCluster backend = server.clusters().clusters().stream()
         .filter(c -> c.config().name().equals("backend")).findFirst().orElseThrow();
@@ -116,12 +71,10 @@ class HealthOverXdsTest {
       assertThat(flags(dead)).isEqualTo("/failed_active_hc");
     });
     assertThat(backend.config().outlierDetection().consecutive5xx()).isEqualTo(5);
-    assertThat(counter("cluster.backend.health_check.network_failure")).isGreaterThanOrEqualTo(1);
+    assertThat(rig.stat("cluster.backend.health_check.network_failure")).isGreaterThanOrEqualTo(1);
 
-    URI uri = URI.create("http://127.0.0.1:" + server.listenerAddress("web").getPort() + "/");
     for (int i = 0; i < 10; i++) {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = rig.get("web", "/");
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("x-upstream")).hasValue("a");
     }

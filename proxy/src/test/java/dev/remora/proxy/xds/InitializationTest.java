@@ -24,7 +24,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -33,8 +32,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.remora.proxy.testing.ProxyProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,25 +43,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InitializationTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  @RegisterExtension
+  final XdsRig rig = new XdsRig();
   private ManagementServer xds;
   private Server server;
   private EchoUpstream upstream;
   private InetSocketAddress admin;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (xds != null) {
-      xds.close();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
 
   /** A bootstrap following ADS on {@code xdsPort}, with a static listener on {@code staticPort} answering directly. */
   private static Bootstrap bootstrap(int xdsPort, int staticPort, String sourceExtra) {
@@ -109,19 +95,17 @@ class InitializationTest {
   }
 
   private void start(Bootstrap bootstrap) throws Exception {
-    server = Server.start(bootstrap, 2);
-    XdsRuntime.start(server, bootstrap, null, null);
+    server = rig.startXds(bootstrap, null);
     admin = server.startAdmin(new InetSocketAddress("127.0.0.1", 0), new ServerAdmin(server, bootstrap,
         CommandLineOptions.getDefaultInstance(), () -> ConfigTypes.defaults().registry(), () -> { }));
   }
 
   private HttpResponse<String> adminGet(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.getPort() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return adminGet(admin.getPort(), path);
   }
 
   private HttpResponse<String> get(int port) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+    return rig.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -136,23 +120,14 @@ class InitializationTest {
     }
   }
 
-  private long stat(String name) {
-    var gauge = server.stats().findGauge(name);
-    if (gauge != null) {
-      return gauge.value();
-    }
-    var counter = server.stats().findCounter(name);
-    return counter == null ? 0 : counter.value();
-  }
-
   private static Listener onPort(Listener listener, int port) {
     return listener.toBuilder().setAddress(address(port)).build();
   }
 
   @Test
   void notReadyAndNotListeningUntilTheFirstClustersListenersAndRoutesAreIn() throws Exception {
-    upstream = new EchoUpstream("a");
-    xds = new ManagementServer();
+    upstream = rig.closeAfter(new EchoUpstream("a"));
+    xds = rig.controlPlane();
     int staticPort = ExternalTools.freePort();
     int ldsPort = ExternalTools.freePort();
     start(bootstrap(xds.port(), staticPort, ""));
@@ -163,8 +138,8 @@ class InitializationTest {
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body()).isEqualTo("PRE_INITIALIZING\n");
     assertThat(adminGet("/server_info").body()).contains("\"state\": \"PRE_INITIALIZING\"");
-    assertThat(stat("server.state")).isEqualTo(2);
-    assertThat(stat("listener_manager.workers_started")).isZero();
+    assertThat(rig.stat("server.state")).isEqualTo(2);
+    assertThat(rig.stat("listener_manager.workers_started")).isZero();
     assertThat(xds.requests).as("LDS is asked for once the clusters are initialized")
         .noneMatch(r -> r.getTypeUrl().equals(ResourceType.LISTENER.typeUrl()));
     assertThat(refused(staticPort)).as("a static listener does not listen during initialization").isTrue();
@@ -179,7 +154,7 @@ class InitializationTest {
     ready = adminGet("/ready");
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body()).isEqualTo("INITIALIZING\n");
-    assertThat(stat("server.state")).isEqualTo(3);
+    assertThat(rig.stat("server.state")).isEqualTo(3);
     assertThat(refused(ldsPort)).as("the LDS listener, warming").isTrue();
     assertThat(refused(staticPort)).isTrue();
 
@@ -194,23 +169,22 @@ class InitializationTest {
     ready = adminGet("/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.body()).isEqualTo("LIVE\n");
-    assertThat(stat("server.state")).isZero();
-    assertThat(stat("listener_manager.workers_started")).isEqualTo(1);
-    assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isZero();
-    assertThat(stat("listener_manager.lds.init_fetch_timeout")).isZero();
+    assertThat(rig.stat("server.state")).isZero();
+    assertThat(rig.stat("listener_manager.workers_started")).isEqualTo(1);
+    assertThat(rig.stat("cluster_manager.cds.init_fetch_timeout")).isZero();
+    assertThat(rig.stat("listener_manager.lds.init_fetch_timeout")).isZero();
   }
 
-  /** Records every state the server passes through (polled often: each phase here lasts about a second). */
   /** Starts the proxy and its xDS runtime, recording each state the server goes through from the start. */
   private List<ServerState> startRecordingStates(Bootstrap bootstrap) throws Exception {
-    server = Server.start(bootstrap, 2);
+    server = rig.start(bootstrap, 2);
     List<ServerState> seen = watchStates();
-    XdsRuntime.start(server, bootstrap, null, null);
+    rig.follow(bootstrap, null);
     return seen;
   }
 
   private void awaitLive() throws Exception {
-    server.live().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    rig.awaitLive(WAIT);
   }
 
   private void assertWentLiveThroughEveryState(List<ServerState> seen) throws Exception {
@@ -219,6 +193,7 @@ class InitializationTest {
     assertThat(seen).containsExactly(ServerState.PRE_INITIALIZING, ServerState.INITIALIZING, ServerState.LIVE);
   }
 
+  /** Records every state the server passes through (polled often: each phase here lasts about a second). */
   private List<ServerState> watchStates() {
     List<ServerState> seen = new CopyOnWriteArrayList<>();
     Thread watcher = new Thread(() -> {
@@ -244,18 +219,18 @@ class InitializationTest {
 
   @Test
   void initialFetchTimeoutBoundsTheWaitForAControlPlaneWithNothingForTheNode() throws Exception {
-    xds = new ManagementServer();
+    xds = rig.controlPlane();
     int staticPort = ExternalTools.freePort();
     Bootstrap bootstrap = bootstrap(xds.port(), staticPort, ", initial_fetch_timeout: 1s");
     List<ServerState> seen = startRecordingStates(bootstrap);
 
     assertWentLiveThroughEveryState(seen);
-    assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isEqualTo(1);
-    assertThat(stat("listener_manager.lds.init_fetch_timeout")).isEqualTo(1);
+    assertThat(rig.stat("cluster_manager.cds.init_fetch_timeout")).isEqualTo(1);
+    assertThat(rig.stat("listener_manager.lds.init_fetch_timeout")).isEqualTo(1);
     assertThat(get(staticPort).body()).isEqualTo("static");
 
     // the proxy goes on following the server: config that comes later is applied as any update
-    upstream = new EchoUpstream("late");
+    upstream = rig.closeAfter(new EchoUpstream("late"));
     int ldsPort = ExternalTools.freePort();
     xds.set("1", List.of(edsCluster("backend")), List.of(endpoints("backend", upstream.port())),
         List.of(onPort(listener("web", "web-routes", "v1"), ldsPort)), List.of(routes("web-routes", "backend")));
@@ -264,8 +239,8 @@ class InitializationTest {
 
   @Test
   void aWarmingClusterHoldsTheClusterPhaseUntilItsEndpointsTimeOut() throws Exception {
-    upstream = new EchoUpstream("a");
-    xds = new ManagementServer();
+    upstream = rig.closeAfter(new EchoUpstream("a"));
+    xds = rig.controlPlane();
     int staticPort = ExternalTools.freePort();
     int ldsPort = ExternalTools.freePort();
     // delta: java-control-plane answers a SotW EDS request only once it has every name asked for
@@ -278,13 +253,13 @@ class InitializationTest {
     List<ServerState> seen = startRecordingStates(bootstrap);
 
     assertWentLiveThroughEveryState(seen);
-    assertThat(stat("cluster.slow.init_fetch_timeout")).as("the cluster phase ended by its EDS timeout").isEqualTo(1);
+    assertThat(rig.stat("cluster.slow.init_fetch_timeout")).as("the cluster phase ended by its EDS timeout").isEqualTo(1);
     assertThat(get(ldsPort).headers().firstValue("x-upstream")).hasValue("a");
   }
 
   @Test
   void aListenerWaitingForItsSecretHoldsInitializationUntilTheSdsTimeout() throws Exception {
-    xds = new ManagementServer();
+    xds = rig.controlPlane();
     int staticPort = ExternalTools.freePort();
     Bootstrap bootstrap = TestBootstraps.parse(yaml(xds.port(), staticPort, "").replace("api_type: GRPC", "api_type: DELTA_GRPC"));
     Listener plain = listener("tls", "tls-routes", "tls");
@@ -306,8 +281,8 @@ class InitializationTest {
     assertThat(xds.deltaRequests).as("the secret was asked for")
         .anySatisfy(r -> assertThat(r.getResourceNamesSubscribeList()).contains("server-cert"));
     assertThat(server.listenerAddress("tls")).as("still waiting for its secret: not in service").isNull();
-    assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isZero();
-    assertThat(stat("listener_manager.lds.init_fetch_timeout")).isZero();
+    assertThat(rig.stat("cluster_manager.cds.init_fetch_timeout")).isZero();
+    assertThat(rig.stat("listener_manager.lds.init_fetch_timeout")).isZero();
     assertThat(get(staticPort).body()).isEqualTo("static");
   }
 
@@ -320,14 +295,14 @@ class InitializationTest {
 
     // the stream fails and is retried; that is no response: the timeouts end the wait
     assertWentLiveThroughEveryState(seen);
-    assertThat(stat("cluster_manager.cds.update_failure")).isPositive();
-    assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isEqualTo(1);
+    assertThat(rig.stat("cluster_manager.cds.update_failure")).isPositive();
+    assertThat(rig.stat("cluster_manager.cds.init_fetch_timeout")).isEqualTo(1);
     assertThat(get(staticPort).body()).isEqualTo("static");
   }
 
   @Test
   void aRejectedFirstResponseEndsTheWaitLikeAnAcceptedOne() throws Exception {
-    xds = new ManagementServer();
+    xds = rig.controlPlane();
     int staticPort = ExternalTools.freePort();
     // initial_fetch_timeout 0: no bound, so only the responses themselves can end initialization
     Bootstrap bootstrap = bootstrap(xds.port(), staticPort, ", initial_fetch_timeout: 0s");
@@ -338,9 +313,9 @@ class InitializationTest {
     start(bootstrap);
 
     awaitLive();
-    assertThat(stat("cluster_manager.cds.update_rejected")).isPositive();
-    assertThat(stat("listener_manager.lds.update_rejected")).isPositive();
-    assertThat(stat("cluster_manager.cds.init_fetch_timeout")).isZero();
+    assertThat(rig.stat("cluster_manager.cds.update_rejected")).isPositive();
+    assertThat(rig.stat("listener_manager.lds.update_rejected")).isPositive();
+    assertThat(rig.stat("cluster_manager.cds.init_fetch_timeout")).isZero();
     assertThat(adminGet("/ready").statusCode()).isEqualTo(200);
     assertThat(get(staticPort).body()).isEqualTo("static");
     assertThat(server.listenerAddress("web")).as("the rejected listener is not in service").isNull();
@@ -348,7 +323,7 @@ class InitializationTest {
 
   @Test
   void aRejectedFirstEdsUpdateEndsTheClustersWarming() throws Exception {
-    xds = new ManagementServer();
+    xds = rig.controlPlane();
     int staticPort = ExternalTools.freePort();
     Bootstrap bootstrap = bootstrap(xds.port(), staticPort, "");
     // eds_config without a bound: only the (rejected) response can end the cluster's warming
@@ -363,14 +338,14 @@ class InitializationTest {
     start(bootstrap);
 
     awaitLive();
-    assertThat(stat("cluster.backend.update_rejected")).isPositive();
+    assertThat(rig.stat("cluster.backend.update_rejected")).isPositive();
     assertThat(server.clusters().has("backend")).as("in service, without hosts").isTrue();
     assertThat(get(ldsPort).statusCode()).as("no healthy upstream").isEqualTo(503);
   }
 
   @Test
   void watchedFilesInitializeAtOnceAndAMissingOneCountsAsRejected(@TempDir Path dir) throws Exception {
-    upstream = new EchoUpstream("from-file");
+    upstream = rig.closeAfter(new EchoUpstream("from-file"));
     int staticPort = ExternalTools.freePort();
     Path cds = dir.resolve("cds.yaml");
     Files.writeString(cds, """
@@ -391,9 +366,9 @@ class InitializationTest {
             "cds_config: {path_config_source: {path: " + cds + "}, initial_fetch_timeout: 0s}");
     yaml = yaml.substring(0, yaml.indexOf("  ads_config:")) + yaml.substring(yaml.indexOf("  lds_config:"));
     Bootstrap bootstrap = TestBootstraps.parse(yaml);
-    server = Server.start(bootstrap, 2);
+    server = rig.start(bootstrap, 2);
     assertThat(server.state()).isEqualTo(ServerState.PRE_INITIALIZING);
-    XdsRuntime.start(server, bootstrap, null, null);
+    rig.follow(bootstrap, null);
 
     awaitLive();
     assertThat(server.clusters().has("backend")).as("the CDS file was applied before the listeners started").isTrue();
@@ -404,18 +379,18 @@ class InitializationTest {
   void aBootstrapWithoutDynamicResourcesIsLiveAtOnce() throws Exception {
     int staticPort = ExternalTools.freePort();
     Bootstrap bootstrap = bootstrap(1, staticPort, "").toBuilder().clearDynamicResources().build();
-    server = Server.start(bootstrap, 2);
+    server = rig.start(bootstrap, 2);
     assertThat(server.state()).isEqualTo(ServerState.LIVE);
     assertThat(server.live()).isCompleted();
-    assertThat(stat("server.state")).isZero();
-    assertThat(stat("listener_manager.workers_started")).isEqualTo(1);
+    assertThat(rig.stat("server.state")).isZero();
+    assertThat(rig.stat("listener_manager.workers_started")).isEqualTo(1);
     assertThat(get(staticPort).body()).isEqualTo("static");
     server.healthCheckFailed(true);
-    assertThat(stat("server.state")).as("DRAINING while health checks are failed").isEqualTo(1);
+    assertThat(rig.stat("server.state")).as("DRAINING while health checks are failed").isEqualTo(1);
     server.healthCheckFailed(false);
-    assertThat(stat("server.state")).isZero();
+    assertThat(rig.stat("server.state")).isZero();
     server.drain().start();
-    assertThat(stat("server.state")).isEqualTo(1);
+    assertThat(rig.stat("server.state")).isEqualTo(1);
   }
 
   /** The test bootstrap as a file for {@code Main}, with an admin listener on {@code adminPort}. */
@@ -427,14 +402,14 @@ class InitializationTest {
   }
 
   private HttpResponse<String> adminGet(int port, String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return rig.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void mainSaysReadyWhenTheServerGoesLive(@TempDir Path dir) throws Exception {
-    upstream = new EchoUpstream("a");
-    xds = new ManagementServer();
+    upstream = rig.closeAfter(new EchoUpstream("a"));
+    xds = rig.controlPlane();
     int staticPort = ExternalTools.freePort();
     int ldsPort = ExternalTools.freePort();
     int adminPort = ExternalTools.freePort();

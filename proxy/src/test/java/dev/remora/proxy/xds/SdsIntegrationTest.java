@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Any;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.testing.EchoUpstream;
-import dev.remora.proxy.testing.TestBootstraps;
 import dev.remora.proxy.tls.TestPki;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
@@ -31,6 +30,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SDS over ADS: a TLS listener waits for its certificate, then serves it; a rotated secret is served to new
@@ -38,6 +38,9 @@ import org.junit.jupiter.api.Test;
  * (a key that is not the certificate's) is NACKed and the last good one keeps serving.
  */
 class SdsIntegrationTest {
+  @RegisterExtension
+  final XdsRig rig = new XdsRig();
+
   private static Secret secret(TestPki.Issued cert) {
     return Secret.newBuilder().setName("server-cert").setTlsCertificate(TlsCertificate.newBuilder()
         .setCertificateChain(DataSource.newBuilder().setInlineString(cert.certPem()))
@@ -87,61 +90,47 @@ class SdsIntegrationTest {
     TestPki.Issued ca = TestPki.ca("test-ca");
     TestPki.Issued first = TestPki.leaf("first.example", ca, TestPki.rsa());
     TestPki.Issued second = TestPki.leaf("second.example", ca, TestPki.rsa());
-    try (ManagementServer xds = new ManagementServer(); EchoUpstream upstream = new EchoUpstream("up")) {
-      Bootstrap bootstrap = TestBootstraps.parse("""
-          dynamic_resources:
-            ads_config: {api_type: GRPC, grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]}
-            lds_config: {ads: {}}
-            cds_config: {ads: {}}
-          static_resources:
-            clusters:
-            - name: xds_cluster
-              type: STATIC
-              load_assignment:
-                cluster_name: xds_cluster
-                endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]
-          """.formatted(xds.port()));
-      xds.set("1", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
-          List.of(routes("r", "b")));
-      try (Server server = Server.start(bootstrap, 2)) {
-        XdsRuntime.start(server, bootstrap, null, null);
-        await().atMost(Duration.ofSeconds(15)).until(() -> xds.requests.stream()
-            .anyMatch(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl()) && r.getResourceNamesList().contains("server-cert")));
-        assertThat(server.listenerAddress("tls")).as("no certificate yet: not listening").isNull();
-        assertThat(server.stats().findCounter("listener_manager.lds.update_rejected").value()).isZero();
+    ManagementServer xds = rig.controlPlane();
+    EchoUpstream upstream = rig.closeAfter(new EchoUpstream("up"));
+    Bootstrap bootstrap = rig.adsBootstrap(false, "");
+    xds.set("1", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
+        List.of(routes("r", "b")));
+    Server server = rig.startXds(bootstrap, null);
+    await().atMost(Duration.ofSeconds(15)).until(() -> xds.requests.stream()
+        .anyMatch(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl()) && r.getResourceNamesList().contains("server-cert")));
+    assertThat(server.listenerAddress("tls")).as("no certificate yet: not listening").isNull();
+    assertThat(server.stats().findCounter("listener_manager.lds.update_rejected").value()).isZero();
 
-        xds.set("2", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
-            List.of(routes("r", "b")), List.of(secret(first)));
-        await().atMost(Duration.ofSeconds(15)).until(() -> server.listenerAddress("tls") != null);
-        int port = server.listenerAddress("tls").getPort();
-        Object[] got = fetch(port);
-        assertThat(((X509Certificate) got[0]).getSubjectX500Principal().getName()).isEqualTo("CN=first.example");
-        assertThat((String) got[1]).isEqualTo("HTTP/1.1 200 OK");
+    xds.set("2", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
+        List.of(routes("r", "b")), List.of(secret(first)));
+    await().atMost(Duration.ofSeconds(15)).until(() -> server.listenerAddress("tls") != null);
+    int port = server.listenerAddress("tls").getPort();
+    Object[] got = fetch(port);
+    assertThat(((X509Certificate) got[0]).getSubjectX500Principal().getName()).isEqualTo("CN=first.example");
+    assertThat((String) got[1]).isEqualTo("HTTP/1.1 200 OK");
 
-        try (KeepAliveConnection open = new KeepAliveConnection(tlsSocket(port))) {
-          assertThat(open.get()).startsWith("http/1.1 200").doesNotContain("connection: close");
-          xds.set("3", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
-              List.of(routes("r", "b")), List.of(secret(second)));
-          await().atMost(Duration.ofSeconds(15)).until(() ->
-              ((X509Certificate) fetch(port)[0]).getSubjectX500Principal().getName().equals("CN=second.example"));
-          // the filter chain's proto did not change: a connection made before the rotation is not drained
-          assertThat(open.get()).startsWith("http/1.1 200").doesNotContain("connection: close");
-        }
-
-        // a certificate with someone else's key is NACKed by name; the good one keeps being served
-        Secret mismatched = Secret.newBuilder(secret(second)).setTlsCertificate(secret(second).getTlsCertificate()
-            .toBuilder().setPrivateKey(DataSource.newBuilder().setInlineString(first.keyPem()))).build();
-        xds.set("4", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
-            List.of(routes("r", "b")), List.of(mismatched));
-        await().atMost(Duration.ofSeconds(15)).until(() -> xds.requests.stream()
-            .anyMatch(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl()) && r.hasErrorDetail()));
-        String nack = xds.requests.stream().filter(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl())
-            && r.hasErrorDetail()).findFirst().orElseThrow().getErrorDetail().getMessage();
-        assertThat(nack).contains("server-cert").contains("tls_certificate.private_key");
-        Object[] after = fetch(port);
-        assertThat(((X509Certificate) after[0]).getSubjectX500Principal().getName()).isEqualTo("CN=second.example");
-        assertThat((String) after[1]).isEqualTo("HTTP/1.1 200 OK");
-      }
+    try (KeepAliveConnection open = new KeepAliveConnection(tlsSocket(port))) {
+      assertThat(open.get()).startsWith("http/1.1 200").doesNotContain("connection: close");
+      xds.set("3", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
+          List.of(routes("r", "b")), List.of(secret(second)));
+      await().atMost(Duration.ofSeconds(15)).until(() ->
+          ((X509Certificate) fetch(port)[0]).getSubjectX500Principal().getName().equals("CN=second.example"));
+      // the filter chain's proto did not change: a connection made before the rotation is not drained
+      assertThat(open.get()).startsWith("http/1.1 200").doesNotContain("connection: close");
     }
+
+    // a certificate with someone else's key is NACKed by name; the good one keeps being served
+    Secret mismatched = Secret.newBuilder(secret(second)).setTlsCertificate(secret(second).getTlsCertificate()
+        .toBuilder().setPrivateKey(DataSource.newBuilder().setInlineString(first.keyPem()))).build();
+    xds.set("4", List.of(edsCluster("b")), List.of(endpoints("b", upstream.port())), List.of(tlsListener()),
+        List.of(routes("r", "b")), List.of(mismatched));
+    await().atMost(Duration.ofSeconds(15)).until(() -> xds.requests.stream()
+        .anyMatch(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl()) && r.hasErrorDetail()));
+    String nack = xds.requests.stream().filter(r -> r.getTypeUrl().equals(ResourceType.SECRET.typeUrl())
+        && r.hasErrorDetail()).findFirst().orElseThrow().getErrorDetail().getMessage();
+    assertThat(nack).contains("server-cert").contains("tls_certificate.private_key");
+    Object[] after = fetch(port);
+    assertThat(((X509Certificate) after[0]).getSubjectX500Principal().getName()).isEqualTo("CN=second.example");
+    assertThat((String) after[1]).isEqualTo("HTTP/1.1 200 OK");
   }
 }

@@ -101,24 +101,7 @@ public final class XdsUpdateBench {
       }
     }, "bench-control-plane-reader");
     reader.setDaemon(true);
-    Bootstrap bootstrap = TestBootstraps.parse("""
-        node: {id: bench}
-        dynamic_resources:
-          ads_config:
-            api_type: GRPC
-            grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
-          lds_config: {ads: {}}
-          cds_config: {ads: {}}
-        static_resources:
-          clusters:
-          - name: xds_cluster
-            type: STATIC
-            load_assignment:
-              cluster_name: xds_cluster
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(Integer.parseInt(first.substring(5))));
+    Bootstrap bootstrap = TestBootstraps.parse("node: {id: bench}\n" + XdsRig.adsYaml(false, Integer.parseInt(first.substring(5))));
     long heapBefore = usedHeapAfterGc();
     try (Server server = Server.start(bootstrap, workers)) {
       XdsRuntime.start(server, bootstrap, null, null);
