@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,7 @@ public final class GrpcBidiStream<R> {
   // Called on the event loop; each hands over to the executor.
 
   void deliverHeaders() {
-    executor.execute(() -> {
+    post(() -> {
       if (!finished) {
         listener.onHeaders();
       }
@@ -60,7 +61,7 @@ public final class GrpcBidiStream<R> {
 
   /** {@code flowControlled}: the bytes of it to return to the server's send window once it is consumed. */
   void deliverMessage(byte[] bytes, int flowControlled) {
-    executor.execute(() -> {
+    post(() -> {
       if (finished) {
         return;
       }
@@ -83,12 +84,20 @@ public final class GrpcBidiStream<R> {
   }
 
   void deliverClose(GrpcException error) {
-    executor.execute(() -> {
+    post(() -> {
       if (!finished) {
         finished = true;
         listener.onClose(error);
       }
     });
+  }
+
+  private void post(Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      // the executor was shut down (the proxy is closing): nobody is listening any more
+    }
   }
 
   /** Ends the stream for a reason found on this side (as gRPC-Java: the call is cancelled, the listener told). */

@@ -6,9 +6,7 @@ import java.nio.charset.StandardCharsets;
 /** gRPC status codes (google.rpc.Code) and the {@code grpc-message} trailer's percent-encoding. */
 public final class GrpcStatus {
   public static final int OK = 0;
-  public static final int CANCELLED = 1;
   public static final int INVALID_ARGUMENT = 3;
-  public static final int UNAVAILABLE = 14;
 
   private static final String[] NAMES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
       "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
