@@ -546,6 +546,26 @@ class GrpcChannelTest {
   }
 
   @Test
+  void aGoawayThatLeavesTheStreamUnprocessedEndsItAtOnce() throws Exception {
+    // a server shutting down: GOAWAY with last-stream-id 0 as soon as the connection is up
+    h2c = new H2cUpstream(() -> (ChannelHandler) new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelActive(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        ctx.fireChannelActive();
+      }
+
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg);
+      }
+    });
+    Recorder recorder = new Recorder();
+    open(channel(h2c.port()), recorder);
+    assertThat(recorder.error().getMessage()).isEqualTo("the server sent GOAWAY NO_ERROR without processing the stream");
+  }
+
+  @Test
   void aGoawayThenCloseEndsTheStreamNamingTheGoaway() throws Exception {
     GrpcException error = scriptedError((ctx, req) -> {
       ctx.write(new DefaultHttp2HeadersFrame(grpcHeaders(), false).stream(req.stream()));
