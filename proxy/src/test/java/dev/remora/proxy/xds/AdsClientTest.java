@@ -28,9 +28,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The ADS client on its own gRPC client against java-control-plane's real server: a server that goes away
  * mid-stream, or is not there at all, ends the stream with an error, and the client keeps retrying with
- * backoff until a server answers; then it resumes where it was.
+ * backoff until a server answers; then it resumes where it was. A rejected resource is NACKed with a
+ * google.rpc.Status of code INVALID_ARGUMENT.
  */
-class AdsClientReconnectTest {
+class AdsClientTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   private final ScheduledExecutorService xds = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -52,7 +53,9 @@ class AdsClientReconnectTest {
     public Map<String, String> apply(ResourceType type, String version, List<Resource> resources, Set<String> removed,
         boolean stateOfTheWorld) {
       resources.forEach(r -> applied.add(type + " " + r.name() + " " + version));
-      return Map.of();
+      Map<String, String> rejected = new java.util.LinkedHashMap<>();
+      resources.stream().filter(r -> r.name().startsWith("bad")).forEach(r -> rejected.put(r.name(), "not today"));
+      return rejected;
     }
 
     @Override
@@ -119,5 +122,22 @@ class AdsClientReconnectTest {
     server.set("1", List.of(edsCluster("late")), List.of(), List.of(), List.of());
     await().atMost(WAIT).until(() -> sink.applied.contains("CLUSTER late 1"));
     assertThat(connected.value()).isEqualTo(1);
+  }
+
+  @ParameterizedTest(name = "delta={0}")
+  @ValueSource(booleans = {false, true})
+  void aRejectedResourceIsNackedWithInvalidArgumentAndItsReason(boolean delta) throws Exception {
+    server = new ManagementServer();
+    server.set("1", List.of(edsCluster("good"), edsCluster("bad-one")), List.of(), List.of(), List.of());
+    startClient(server.port(), delta);
+    await().atMost(WAIT).until(() -> sink.applied.contains("CLUSTER bad-one 1"));
+    await().atMost(WAIT).untilAsserted(() -> {
+      com.google.rpc.Status detail = delta
+          ? server.deltaRequests.stream().filter(r -> r.hasErrorDetail()).map(r -> r.getErrorDetail()).findFirst().orElse(null)
+          : server.requests.stream().filter(r -> r.hasErrorDetail()).map(r -> r.getErrorDetail()).findFirst().orElse(null);
+      assertThat(detail).as("a NACK reached the server").isNotNull();
+      assertThat(detail.getCode()).isEqualTo(3);  // INVALID_ARGUMENT
+      assertThat(detail.getMessage()).isEqualTo("bad-one: not today");
+    });
   }
 }
