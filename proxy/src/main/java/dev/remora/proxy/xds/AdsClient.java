@@ -5,20 +5,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.remora.proxy.server.Transport;
 import dev.remora.proxy.stats.Gauge;
+import dev.remora.proxy.xds.grpc.GrpcChannel;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -38,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * The one ADS stream to the management server (state-of-the-world or delta). Keeps, per resource type,
  * what the proxy is subscribed to and what it accepted, so that a new stream after a break resumes
  * from the last good config; reconnects with jittered exponential backoff. All its work, gRPC
- * callbacks included, runs on the xDS thread.
+ * callbacks included, runs on the xDS thread. The stream is Remora's own gRPC client
+ * ({@link GrpcChannel}) on the proxy's HTTP/2 codec, as Envoy's {@code envoy_grpc} is Envoy's own.
  */
 final class AdsClient implements Subscriptions, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdsClient.class);
@@ -74,7 +63,7 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     void cancel();
   }
 
-  private final ManagedChannel channel;
+  private final GrpcChannel channel;
   private final EventLoopGroup ioLoop;
   private final Node node;
   private final boolean delta;
@@ -107,20 +96,11 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     for (ResourceType type : ResourceType.values()) {
       states.put(type, new TypeState(type));
     }
-    // The stream's I/O on one loop of the proxy's own transport and allocator: gRPC's defaults would
-    // start an event-loop group of its own (loading the epoll library beside io_uring, a thread per
-    // core) and a second pooled allocator, all before the first config, which the server now waits for.
+    // The stream's I/O on one loop of the proxy's own transport (a thread of its own, so that a large
+    // response's I/O never waits behind a worker's traffic), callbacks on the xDS thread.
     this.ioLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("remora-xds-io", true),
         transport.ioHandlerFactory());
-    this.channel = NettyChannelBuilder.forAddress(target.getHostString(), target.getPort())
-        .eventLoopGroup(ioLoop)
-        .channelType(transport.socketChannel())
-        .withOption(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
-        .usePlaintext()
-        .executor(xds)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .maxInboundMessageSize(64 * 1024 * 1024)
-        .build();
+    this.channel = new GrpcChannel(target, ioLoop, transport.socketChannel(), xds);
   }
 
   /** Opens the stream; call on the xDS thread. */
@@ -132,9 +112,7 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     if (closed) {
       return;
     }
-    Channel intercepted = io.grpc.ClientInterceptors.intercept(channel, new ConnectedInterceptor());
-    var stub = AggregatedDiscoveryServiceGrpc.newStub(intercepted);
-    stream = delta ? new DeltaAdsStream(stub, node, this) : new SotwAdsStream(stub, node, this);
+    stream = delta ? new DeltaAdsStream(channel, node, this) : new SotwAdsStream(channel, node, this);
     for (ResourceType type : ResourceType.values()) {
       TypeState state = states.get(type);
       state.nonce = "";
@@ -157,6 +135,13 @@ final class AdsClient implements Subscriptions, AutoCloseable {
         error == null ? "by the server" : error.getMessage(), wait);
     stream = null;
     xds.schedule(this::connect, wait, TimeUnit.MILLISECONDS);
+  }
+
+  /** Called by a stream when the server answers it with response headers. */
+  void connected(Stream which) {
+    if (which == stream && !closed) {
+      connectedState.set(1);
+    }
   }
 
   /** Called by a stream when a response of a subscribed type arrives, before decoding it. */
@@ -238,26 +223,6 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     if (stream != null) {
       stream.cancel();
     }
-    channel.shutdownNow();
     ioLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-  }
-
-  /** Sets {@code control_plane.connected_state} once the server answers the stream with headers. */
-  private final class ConnectedInterceptor implements ClientInterceptor {
-    @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-        @Override
-        public void start(Listener<R> listener, Metadata headers) {
-          super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-            @Override
-            public void onHeaders(Metadata h) {
-              connectedState.set(1);
-              super.onHeaders(h);
-            }
-          }, headers);
-        }
-      };
-    }
   }
 }

@@ -3,12 +3,15 @@ package dev.remora.proxy.xds;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.Status;
+import dev.remora.proxy.xds.grpc.GrpcBidiStream;
+import dev.remora.proxy.xds.grpc.GrpcChannel;
+import dev.remora.proxy.xds.grpc.GrpcException;
+import dev.remora.proxy.xds.grpc.GrpcStatus;
+import dev.remora.proxy.xds.grpc.GrpcStreamListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -19,17 +22,19 @@ import java.util.Set;
  * resources (each with its own version) and removed names; a new stream tells the server which
  * versions the proxy already has (initial_resource_versions), so nothing is resent needlessly.
  */
-final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDiscoveryResponse> {
+final class DeltaAdsStream implements AdsClient.Stream, GrpcStreamListener<DeltaDiscoveryResponse> {
+  static final String METHOD = "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources";
+
   private final AdsClient client;
   private final Node node;
-  private final StreamObserver<DeltaDiscoveryRequest> requests;
+  private final GrpcBidiStream<DeltaDiscoveryResponse> requests;
   private final Set<String> typesStarted = new LinkedHashSet<>();
   private boolean nodeSent;
 
-  DeltaAdsStream(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node, AdsClient client) {
+  DeltaAdsStream(GrpcChannel channel, Node node, AdsClient client) {
     this.client = client;
     this.node = node;
-    this.requests = stub.deltaAggregatedResources(this);
+    this.requests = channel.open(METHOD, DeltaDiscoveryResponse.parser(), this);
   }
 
   @Override
@@ -66,11 +71,16 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
       request.setNode(node);
       nodeSent = true;
     }
-    requests.onNext(request.build());
+    requests.send(request.build());
   }
 
   @Override
-  public void onNext(DeltaDiscoveryResponse response) {
+  public void onHeaders() {
+    client.connected(this);
+  }
+
+  @Override
+  public void onMessage(DeltaDiscoveryResponse response) {
     AdsClient.TypeState state = client.state(response.getTypeUrl());
     if (state == null) {
       return;
@@ -103,23 +113,18 @@ final class DeltaAdsStream implements AdsClient.Stream, StreamObserver<DeltaDisc
         .setTypeUrl(state.type.typeUrl())
         .setResponseNonce(response.getNonce());
     if (nack != null) {
-      ack.setErrorDetail(Status.newBuilder().setCode(io.grpc.Status.Code.INVALID_ARGUMENT.value()).setMessage(nack));
+      ack.setErrorDetail(Status.newBuilder().setCode(GrpcStatus.INVALID_ARGUMENT).setMessage(nack));
     }
     send(ack);
   }
 
   @Override
-  public void onError(Throwable t) {
-    client.onStreamClosed(this, t);
-  }
-
-  @Override
-  public void onCompleted() {
-    client.onStreamClosed(this, null);
+  public void onClose(GrpcException error) {
+    client.onStreamClosed(this, error);
   }
 
   @Override
   public void cancel() {
-    requests.onError(io.grpc.Status.CANCELLED.withDescription("proxy shutting down").asRuntimeException());
+    requests.cancel();
   }
 }

@@ -5,12 +5,15 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.Status;
 import dev.remora.proxy.config.Anys;
+import dev.remora.proxy.xds.grpc.GrpcBidiStream;
+import dev.remora.proxy.xds.grpc.GrpcChannel;
+import dev.remora.proxy.xds.grpc.GrpcException;
+import dev.remora.proxy.xds.grpc.GrpcStatus;
+import dev.remora.proxy.xds.grpc.GrpcStreamListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -20,17 +23,19 @@ import java.util.Set;
  * ACKs with the response's version_info and nonce, or NACKs with the last accepted version_info,
  * the nonce and an error_detail.
  */
-final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryResponse> {
+final class SotwAdsStream implements AdsClient.Stream, GrpcStreamListener<DiscoveryResponse> {
+  static final String METHOD = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources";
+
   private final AdsClient client;
   private final Node node;
-  private final StreamObserver<DiscoveryRequest> requests;
+  private final GrpcBidiStream<DiscoveryResponse> requests;
   private boolean nodeSent;
-  private volatile boolean cancelled;
+  private boolean cancelled;
 
-  SotwAdsStream(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node, AdsClient client) {
+  SotwAdsStream(GrpcChannel channel, Node node, AdsClient client) {
     this.client = client;
     this.node = node;
-    this.requests = stub.streamAggregatedResources(this);
+    this.requests = channel.open(METHOD, DiscoveryResponse.parser(), this);
   }
 
   @Override
@@ -53,13 +58,18 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
       nodeSent = true;
     }
     if (errorDetail != null) {
-      request.setErrorDetail(Status.newBuilder().setCode(io.grpc.Status.Code.INVALID_ARGUMENT.value()).setMessage(errorDetail));
+      request.setErrorDetail(Status.newBuilder().setCode(GrpcStatus.INVALID_ARGUMENT).setMessage(errorDetail));
     }
-    requests.onNext(request.build());
+    requests.send(request.build());
   }
 
   @Override
-  public void onNext(DiscoveryResponse response) {
+  public void onHeaders() {
+    client.connected(this);
+  }
+
+  @Override
+  public void onMessage(DiscoveryResponse response) {
     AdsClient.TypeState state = client.state(response.getTypeUrl());
     if (state == null) {
       return;  // a type the proxy never asked for
@@ -109,20 +119,14 @@ final class SotwAdsStream implements AdsClient.Stream, StreamObserver<DiscoveryR
   }
 
   @Override
-  public void onError(Throwable t) {
+  public void onClose(GrpcException error) {
     cancelled = true;
-    client.onStreamClosed(this, t);
-  }
-
-  @Override
-  public void onCompleted() {
-    cancelled = true;
-    client.onStreamClosed(this, null);
+    client.onStreamClosed(this, error);
   }
 
   @Override
   public void cancel() {
     cancelled = true;
-    requests.onError(io.grpc.Status.CANCELLED.withDescription("proxy shutting down").asRuntimeException());
+    requests.cancel();
   }
 }
