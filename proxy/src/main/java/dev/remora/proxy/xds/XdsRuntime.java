@@ -150,7 +150,7 @@ public final class XdsRuntime {
       String namePath = path + ".grpc_services[0].envoy_grpc.cluster_name";
       int index = staticClusterIndex(bootstrap, clusterName, namePath);
       Cluster cluster = bootstrap.getStaticResources().getClusters(index);
-      adsTarget = firstEndpoint(cluster, namePath);
+      adsTarget = firstEndpoint(cluster, namePath, "static_resources.clusters[" + index + "]");
       try {
         tls = adsTls(cluster, SecretLookup.of(bootstrap.getStaticResources().getSecretsList()));
       } catch (ConfigException e) {
@@ -191,8 +191,9 @@ public final class XdsRuntime {
     throw new ConfigException(path, "no static cluster named '" + clusterName + "'");
   }
 
-  private static InetSocketAddress firstEndpoint(Cluster cluster, String path) throws ConfigException {
-    List<Host> hosts = LoadAssignments.hosts(cluster.getLoadAssignment(), "load_assignment");
+  private static InetSocketAddress firstEndpoint(Cluster cluster, String path, String clusterPath)
+      throws ConfigException {
+    List<Host> hosts = LoadAssignments.hosts(cluster.getLoadAssignment(), clusterPath + ".load_assignment");
     if (hosts.isEmpty()) {
       throw new ConfigException(path, "cluster '" + cluster.getName() + "' has no endpoint");
     }
