@@ -249,26 +249,29 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
     // over TLS, say so: a refused handshake, or a TLS alert after it (a TLS 1.3 server refusing the client's certificate)
     StringBuilder reason = new StringBuilder(!tls ? "the connection closed"
         : !handshaken ? "TLS handshake with " + channel.authority() + " failed: the connection closed"
-        : isTlsFailure(cause) ? "TLS with " + channel.authority() + " failed: the connection closed"
+        : tlsFailure(cause) != null ? "TLS with " + channel.authority() + " failed: the connection closed"
         : "the connection closed");
     if (goAway != null) {
       reason.append(" after the server's ").append(goAway);
     }
     if (cause != null) {
-      reason.append(": ").append(cause.getMessage() != null ? cause.getMessage() : cause.toString());
+      Throwable tlsCause = tls ? tlsFailure(cause) : null;
+      reason.append(": ").append(tlsCause != null ? describe(tlsCause)
+          : cause.getMessage() != null ? cause.getMessage() : cause.toString());
     }
     fail(reason.toString());
     releasePending();
     super.channelInactive(ctx);
   }
 
-  private static boolean isTlsFailure(Throwable t) {
+  /** The TLS error in a failure's causes (e.g. the alert a server sent), or null. */
+  private static Throwable tlsFailure(Throwable t) {
     for (; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof javax.net.ssl.SSLException) {
-        return true;
+        return t;
       }
     }
-    return false;
+    return null;
   }
 
   /** Ends the stream with an error (once) and closes the connection. */

@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -675,6 +676,24 @@ class GrpcChannelTest {
     assertThat(error.getMessage()).startsWith("TLS handshake with 127.0.0.1:" + port + " failed: ");
     assertThat(sessions).as("no call reached the server").isEmpty();
     assertThat(recorder.wrongThreads).isEmpty();
+  }
+
+  @Test
+  void overTls13AServerRefusingTheMissingClientCertificateAfterTheHandshakeStillSaysTls() throws Exception {
+    TestPki.Issued ca = TestPki.ca("xds-ca");
+    int port = startTlsServer(TestPki.leaf("xds.test", ca, TestPki.rsa()), TestPki.ca("proxy-ca"));
+    // in TLS 1.3 the client's handshake is done before the server has checked the client's certificate
+    UpstreamTls tls13 = TlsContexts.clientContext(UpstreamTlsContext.newBuilder().setCommonTlsContext(
+        CommonTlsContext.newBuilder()
+            .setTlsParams(TlsParameters.newBuilder().setTlsMinimumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3))
+            .setValidationContext(CertificateValidationContext.newBuilder()
+                .setTrustedCa(DataSource.newBuilder().setInlineString(ca.certPem())))).build(),
+        List.of("h2"), SecretLookup.none());
+    Recorder recorder = new Recorder();
+    open(tlsChannel(port, tls13), recorder);
+    assertThat(recorder.error().getMessage()).startsWith("TLS with 127.0.0.1:" + port + " failed: the connection closed: ")
+        .doesNotContain("Exception");
+    assertThat(sessions).isEmpty();
   }
 
   @Test
