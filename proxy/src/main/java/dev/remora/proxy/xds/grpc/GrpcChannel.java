@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A minimal gRPC client for bidirectional streams over Netty's HTTP/2 codec, plaintext (h2c with prior
- * knowledge) or over TLS (a cluster's {@link UpstreamTls}, offering ALPN {@code h2}): Envoy's "Envoy gRPC" in spirit, in place of gRPC-Java, whose ~840 classes the proxy
- * paid for at start-up to hold one stream. Each {@link #open} makes its own connection to the target
+ * knowledge) or over TLS (a cluster's {@link UpstreamTls}, built to offer ALPN {@code h2}): Envoy's
+ * "Envoy gRPC" in spirit, in place of gRPC-Java, whose ~840 classes the proxy paid for at start-up to
+ * hold one stream. Each {@link #open} makes its own connection to the target
  * and one stream on it (ADS needs one at a time); the connection closes when the stream ends.
  * Keepalive as gRPC-Java's {@code keepAliveTime}: a PING after a quiet interval, the connection
  * dropped when it is not answered in time; a server's GOAWAY {@code too_many_pings} doubles the
