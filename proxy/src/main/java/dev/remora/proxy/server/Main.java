@@ -43,8 +43,10 @@ public final class Main {
     try {
       bootstrap = options.loadBootstrap();
       if (options.mode() == Options.Mode.VALIDATE) {
-        Server.validate(bootstrap);
+        // the ADS connection first: its refusals (e.g. SDS for the xDS cluster's own TLS) say more than
+        // the same cluster's data-path compile would
         XdsRuntime.validate(bootstrap);
+        Server.validate(bootstrap);
         System.out.println("configuration '" + options.configPath() + "' OK");
         return;
       }

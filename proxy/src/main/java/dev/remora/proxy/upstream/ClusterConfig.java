@@ -112,13 +112,24 @@ public final class ClusterConfig {
   }
 
   private static UpstreamTls compileTls(TransportSocket socket, Protocol protocol, SecretLookup secrets) throws ConfigException {
+    return compileTls(socket, protocol == Protocol.HTTP2 ? List.of("h2") : List.of(), secrets);
+  }
+
+  /**
+   * A cluster's {@code transport_socket} compiled to its upstream TLS: the data path's connections and
+   * the ADS connection to a management server (which offers {@code h2}) share this. {@code defaultAlpn}
+   * is offered when the context sets no {@code alpn_protocols}. Field paths in errors are relative to
+   * the Cluster message.
+   */
+  public static UpstreamTls compileTls(TransportSocket socket, List<String> defaultAlpn, SecretLookup secrets)
+      throws ConfigException {
     String path = "transport_socket.typed_config";
     if (!socket.hasTypedConfig() || !socket.getTypedConfig().getTypeUrl().endsWith("/" + UPSTREAM_TLS)) {
       throw new ConfigException("transport_socket", "only " + UPSTREAM_TLS + " is supported by Remora");
     }
     try {
       UpstreamTlsContext tls = Anys.unpack(socket.getTypedConfig(), UpstreamTlsContext.getDescriptor(), UpstreamTlsContext.parser());
-      return TlsContexts.clientContext(tls, protocol == Protocol.HTTP2 ? List.of("h2") : List.of(), secrets);
+      return TlsContexts.clientContext(tls, defaultAlpn, secrets);
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path, e.getMessage());
     } catch (ConfigException e) {

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.remora.proxy.server.Transport;
 import dev.remora.proxy.stats.Gauge;
+import dev.remora.proxy.tls.UpstreamTls;
 import dev.remora.proxy.xds.grpc.GrpcChannel;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.netty.channel.EventLoopGroup;
@@ -86,7 +87,8 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     return nodeOnFirstMessageOnly;
   }
 
-  AdsClient(InetSocketAddress target, Transport transport, Node node, boolean delta, ResourceSink sink,
+  /** {@code tls}: the xDS cluster's upstream TLS, or null for plaintext. */
+  AdsClient(InetSocketAddress target, UpstreamTls tls, Transport transport, Node node, boolean delta, ResourceSink sink,
       ScheduledExecutorService xds, Gauge connectedState) {
     this.node = node;
     this.delta = delta;
@@ -100,7 +102,7 @@ final class AdsClient implements Subscriptions, AutoCloseable {
     // response's I/O never waits behind a worker's traffic), callbacks on the xDS thread.
     this.ioLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("remora-xds-io", true),
         transport.ioHandlerFactory());
-    this.channel = new GrpcChannel(target, ioLoop, transport.socketChannel(), xds);
+    this.channel = new GrpcChannel(target, tls, ioLoop, transport.socketChannel(), xds);
   }
 
   /** Opens the stream; call on the xDS thread. */

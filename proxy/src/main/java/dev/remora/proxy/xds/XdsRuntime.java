@@ -1,8 +1,14 @@
 package dev.remora.proxy.xds;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.server.Version;
+import dev.remora.proxy.tls.SecretLookup;
+import dev.remora.proxy.tls.UpstreamTls;
+import dev.remora.proxy.upstream.ClusterConfig;
 import dev.remora.proxy.upstream.Host;
 import dev.remora.proxy.upstream.LoadAssignments;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -10,6 +16,8 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -45,6 +53,7 @@ public final class XdsRuntime {
     }
     Target target = check(bootstrap);
     InetSocketAddress adsTarget = target.address();
+    UpstreamTls adsTls = target.tls();
     boolean delta = target.delta();
     Node node = node(bootstrap.getNode(), nodeId, nodeCluster);
     ScheduledExecutorService xds = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -55,7 +64,7 @@ public final class XdsRuntime {
     DynamicConfig config = new DynamicConfig(server, bootstrap, xds);
     FileSubscriptions files = new FileSubscriptions(config, xds);
     AdsClient client = adsTarget == null ? null
-        : new AdsClient(adsTarget, server.workers().transport(), node, delta, config, xds, server.stats().gauge("control_plane.connected_state"));
+        : new AdsClient(adsTarget, adsTls, server.workers().transport(), node, delta, config, xds, server.stats().gauge("control_plane.connected_state"));
     if (client != null) {
       client.nodeOnFirstMessageOnly(dyn.getAdsConfig().getSetNodeOnFirstMessageOnly());
     }
@@ -109,8 +118,8 @@ public final class XdsRuntime {
     }
   }
 
-  /** Where the ADS stream goes, and which variant. */
-  private record Target(InetSocketAddress address, boolean delta) {
+  /** Where the ADS stream goes (over TLS when {@code tls} is not null), and which variant. */
+  private record Target(InetSocketAddress address, UpstreamTls tls, boolean delta) {
   }
 
   /**
@@ -124,6 +133,7 @@ public final class XdsRuntime {
   private static Target check(Bootstrap bootstrap) throws ConfigException {
     var dyn = bootstrap.getDynamicResources();
     InetSocketAddress adsTarget = null;
+    UpstreamTls tls = null;
     boolean delta = false;
     if (dyn.hasAdsConfig()) {
       ApiConfigSource ads = dyn.getAdsConfig();
@@ -137,12 +147,20 @@ public final class XdsRuntime {
         throw new ConfigException(path + ".grpc_services", "needs one envoy_grpc naming a static cluster");
       }
       String clusterName = ads.getGrpcServices(0).getEnvoyGrpc().getClusterName();
-      adsTarget = firstEndpoint(bootstrap, clusterName, path + ".grpc_services[0].envoy_grpc.cluster_name");
+      String namePath = path + ".grpc_services[0].envoy_grpc.cluster_name";
+      int index = staticClusterIndex(bootstrap, clusterName, namePath);
+      Cluster cluster = bootstrap.getStaticResources().getClusters(index);
+      adsTarget = firstEndpoint(cluster, namePath, "static_resources.clusters[" + index + "]");
+      try {
+        tls = adsTls(cluster, SecretLookup.of(bootstrap.getStaticResources().getSecretsList()));
+      } catch (ConfigException e) {
+        throw e.under("static_resources.clusters[" + index + "]");
+      }
     }
     checkSource(dyn.hasLdsConfig(), dyn.getLdsConfig(), adsTarget, "dynamic_resources.lds_config");
     checkSource(dyn.hasCdsConfig(), dyn.getCdsConfig(), adsTarget, "dynamic_resources.cds_config");
 
-    return new Target(adsTarget, delta);
+    return new Target(adsTarget, tls, delta);
   }
 
   private static void checkSource(boolean present, ConfigSource source, InetSocketAddress ads, String path)
@@ -163,17 +181,61 @@ public final class XdsRuntime {
     return source.hasPathConfigSource() ? source.getPathConfigSource().getPath() : source.getPath();
   }
 
-  private static InetSocketAddress firstEndpoint(Bootstrap bootstrap, String clusterName, String path) throws ConfigException {
-    for (Cluster cluster : bootstrap.getStaticResources().getClustersList()) {
-      if (cluster.getName().equals(clusterName)) {
-        List<Host> hosts = LoadAssignments.hosts(cluster.getLoadAssignment(), "load_assignment");
-        if (hosts.isEmpty()) {
-          throw new ConfigException(path, "cluster '" + clusterName + "' has no endpoint");
-        }
-        return InetSocketAddress.createUnresolved(hosts.get(0).address(), hosts.get(0).port());
+  private static int staticClusterIndex(Bootstrap bootstrap, String clusterName, String path) throws ConfigException {
+    List<Cluster> clusters = bootstrap.getStaticResources().getClustersList();
+    for (int i = 0; i < clusters.size(); i++) {
+      if (clusters.get(i).getName().equals(clusterName)) {
+        return i;
       }
     }
     throw new ConfigException(path, "no static cluster named '" + clusterName + "'");
+  }
+
+  private static InetSocketAddress firstEndpoint(Cluster cluster, String path, String clusterPath)
+      throws ConfigException {
+    List<Host> hosts = LoadAssignments.hosts(cluster.getLoadAssignment(), clusterPath + ".load_assignment");
+    if (hosts.isEmpty()) {
+      throw new ConfigException(path, "cluster '" + cluster.getName() + "' has no endpoint");
+    }
+    return InetSocketAddress.createUnresolved(hosts.get(0).address(), hosts.get(0).port());
+  }
+
+  /**
+   * The ADS connection's TLS, from the xDS cluster's {@code transport_socket} (null: plaintext), compiled
+   * as the data path compiles the same cluster's, offering ALPN {@code h2} as Envoy's gRPC client does.
+   * Secrets named without {@code sds_config} come from {@code static_resources.secrets}; SDS ones are
+   * refused: they would arrive over the very stream they secure (Envoy could read them from a file
+   * source; Remora has no file-based SDS). Field paths are relative to the Cluster message.
+   */
+  private static UpstreamTls adsTls(Cluster cluster, SecretLookup staticSecrets) throws ConfigException {
+    if (!cluster.hasTransportSocket()) {
+      return null;
+    }
+    Any typed = cluster.getTransportSocket().getTypedConfig();
+    if (typed.getTypeUrl().endsWith("/" + UpstreamTlsContext.getDescriptor().getFullName())) {
+      try {
+        CommonTlsContext common = Anys.unpack(typed, UpstreamTlsContext.getDescriptor(), UpstreamTlsContext.parser())
+            .getCommonTlsContext();
+        String path = "transport_socket.typed_config.common_tls_context.";
+        for (int i = 0; i < common.getTlsCertificateSdsSecretConfigsCount(); i++) {
+          if (common.getTlsCertificateSdsSecretConfigs(i).hasSdsConfig()) {
+            throw sdsRefused(path + "tls_certificate_sds_secret_configs[" + i + "].sds_config");
+          }
+        }
+        if (common.getValidationContextSdsSecretConfig().hasSdsConfig()) {
+          throw sdsRefused(path + "validation_context_sds_secret_config.sds_config");
+        }
+      } catch (InvalidProtocolBufferException e) {
+        // ClusterConfig.compileTls refuses it with its path
+      }
+    }
+    return ClusterConfig.compileTls(cluster.getTransportSocket(), List.of("h2"), staticSecrets);
+  }
+
+  private static ConfigException sdsRefused(String path) {
+    return new ConfigException(path, "SDS for the TLS of the ADS connection itself is not supported by Remora:"
+        + " its secrets would come over the stream they secure (use tls_certificates / validation_context,"
+        + " or a static_resources.secrets entry named without sds_config)");
   }
 
   /** The node sent on the stream: the bootstrap's, with the command line's overrides and Remora's agent. */

@@ -76,7 +76,7 @@ class AdsClientTest {
   }
 
   private void startClient(int port, boolean delta) throws Exception {
-    client = new AdsClient(InetSocketAddress.createUnresolved("127.0.0.1", port), Transport.best(),
+    client = new AdsClient(InetSocketAddress.createUnresolved("127.0.0.1", port), null, Transport.best(),
         Node.newBuilder().setId("reconnect-test").build(), delta, sink, xds, connected);
     xds.submit(() -> {
       client.subscribeAll(ResourceType.CLUSTER);

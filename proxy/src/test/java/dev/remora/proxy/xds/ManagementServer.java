@@ -10,18 +10,30 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.handler.ssl.DelegatingSslContext;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
 
 /**
  * A real xDS management server the project did not write: java-control-plane's {@link SimpleCache}
- * and {@link V3DiscoveryServer} on grpc-netty over loopback. Tests set snapshots and read the
- * requests the proxy sent (ACKs, NACKs with their error_detail, subscriptions).
+ * and {@link V3DiscoveryServer} on grpc-netty over loopback, plaintext or over TLS (as istiod serves
+ * xDS over mTLS). Tests set snapshots and read the requests the proxy sent (ACKs, NACKs with their
+ * error_detail, subscriptions).
  */
 final class ManagementServer implements AutoCloseable {
   static final String GROUP = "test-group";
@@ -29,7 +41,12 @@ final class ManagementServer implements AutoCloseable {
   final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
   final ConcurrentLinkedQueue<DiscoveryRequest> requests = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<DeltaDiscoveryRequest> deltaRequests = new ConcurrentLinkedQueue<>();
+  /** Over TLS: the connections that began a handshake (each makes a new TLS engine). */
+  final AtomicInteger tlsConnections = new AtomicInteger();
+  /** Over TLS: the session of each ADS call taken (the client's certificate, the SNI it sent). */
+  final ConcurrentLinkedQueue<SSLSession> tlsSessions = new ConcurrentLinkedQueue<>();
   private final V3DiscoveryServer discovery;
+  private final SslContext tls;
   private Server server;
   private int port;
 
@@ -39,6 +56,20 @@ final class ManagementServer implements AutoCloseable {
 
   /** Serves on {@code port} of 127.0.0.1 (0: any free port). */
   ManagementServer(int port) throws IOException {
+    this(port, null);
+  }
+
+  /**
+   * Serves on {@code port} of 127.0.0.1 (0: any free port), over TLS with {@code tls} when not null
+   * (a server context from {@code GrpcSslContexts.forServer}, which has ALPN h2 on).
+   */
+  ManagementServer(int port, SslContext tls) throws IOException {
+    this.tls = tls == null ? null : new DelegatingSslContext(tls) {
+      @Override
+      protected void initEngine(SSLEngine engine) {
+        tlsConnections.incrementAndGet();
+      }
+    };
     discovery = new V3DiscoveryServer(new DiscoveryServerCallbacks() {
       @Override
       public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
@@ -54,10 +85,22 @@ final class ManagementServer implements AutoCloseable {
   }
 
   private void start(int onPort) throws IOException {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", onPort))
-        .addService(discovery.getAggregatedDiscoveryServiceImpl())
-        .build()
-        .start();
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", onPort))
+        .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(), new ServerInterceptor() {
+          @Override
+          public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+              ServerCallHandler<Q, R> next) {
+            SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+            if (session != null) {
+              tlsSessions.add(session);
+            }
+            return next.startCall(call, headers);
+          }
+        }));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    server = builder.build().start();
     port = server.getPort();
   }
 

@@ -34,6 +34,18 @@ final class XdsRig extends ProxyHarness {
   }
 
   /**
+   * The management server serving over TLS with {@code tls} (a server context), on a free loopback port;
+   * call before anything else asks for {@link #controlPlane()}.
+   */
+  ManagementServer controlPlane(io.netty.handler.ssl.SslContext tls) throws IOException {
+    if (controlPlane != null) {
+      throw new IllegalStateException("the management server was started already");
+    }
+    controlPlane = closeAfter(new ManagementServer(0, tls));
+    return controlPlane;
+  }
+
+  /**
    * The bootstrap most xDS tests share: LDS and CDS over ADS to {@link #controlPlane()}, after {@code head}
    * (top-level YAML such as a {@code node}, or "").
    */

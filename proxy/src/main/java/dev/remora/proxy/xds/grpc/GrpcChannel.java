@@ -2,6 +2,7 @@ package dev.remora.proxy.xds.grpc;
 
 import com.google.protobuf.Parser;
 import dev.remora.proxy.server.Version;
+import dev.remora.proxy.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A minimal gRPC client for bidirectional streams over Netty's HTTP/2 codec, plaintext (h2c with prior
- * knowledge): Envoy's "Envoy gRPC" in spirit, in place of gRPC-Java, whose ~840 classes the proxy
- * paid for at start-up to hold one stream. Each {@link #open} makes its own connection to the target
+ * knowledge) or over TLS (a cluster's {@link UpstreamTls}, built to offer ALPN {@code h2}): Envoy's
+ * "Envoy gRPC" in spirit, in place of gRPC-Java, whose ~840 classes the proxy paid for at start-up to
+ * hold one stream. Each {@link #open} makes its own connection to the target
  * and one stream on it (ADS needs one at a time); the connection closes when the stream ends.
  * Keepalive as gRPC-Java's {@code keepAliveTime}: a PING after a quiet interval, the connection
  * dropped when it is not answered in time; a server's GOAWAY {@code too_many_pings} doubles the
@@ -40,6 +42,7 @@ public final class GrpcChannel {
   private static final int CONNECT_TIMEOUT_MILLIS = 20_000;
 
   private final InetSocketAddress target;
+  private final UpstreamTls tls;
   private final String authority;
   private final EventLoopGroup group;
   private final Class<? extends Channel> channelType;
@@ -56,12 +59,22 @@ public final class GrpcChannel {
    */
   public GrpcChannel(InetSocketAddress target, EventLoopGroup group, Class<? extends Channel> channelType,
       Executor executor) {
-    this(target, group, channelType, executor, 30_000, 20_000, GrpcFraming.MAX_MESSAGE_BYTES);
+    this(target, null, group, channelType, executor);
   }
 
-  GrpcChannel(InetSocketAddress target, EventLoopGroup group, Class<? extends Channel> channelType, Executor executor,
-      long keepAliveMillis, long keepAliveTimeoutMillis, int maxMessageBytes) {
+  /**
+   * As {@link #GrpcChannel(InetSocketAddress, EventLoopGroup, Class, Executor)}, each connection over
+   * TLS with {@code tls} (null: plaintext): the stream opens once the handshake is done.
+   */
+  public GrpcChannel(InetSocketAddress target, UpstreamTls tls, EventLoopGroup group,
+      Class<? extends Channel> channelType, Executor executor) {
+    this(target, tls, group, channelType, executor, 30_000, 20_000, GrpcFraming.MAX_MESSAGE_BYTES);
+  }
+
+  GrpcChannel(InetSocketAddress target, UpstreamTls tls, EventLoopGroup group, Class<? extends Channel> channelType,
+      Executor executor, long keepAliveMillis, long keepAliveTimeoutMillis, int maxMessageBytes) {
     this.target = target;
+    this.tls = tls;
     String host = target.getHostString();
     this.authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + target.getPort();
     this.group = group;
@@ -80,7 +93,7 @@ public final class GrpcChannel {
     EventLoop loop = group.next();
     GrpcBidiStream<R> stream = new GrpcBidiStream<>(executor, parser, listener);
     GrpcStreamHandler handler = new GrpcStreamHandler(stream, loop, requestHeaders(path), this,
-        keepAliveTimeoutMillis, maxMessageBytes);
+        keepAliveTimeoutMillis, maxMessageBytes, tls != null);
     stream.handler(handler);
     long keepAlive = keepAliveMillis;
     ChannelFuture connect = new Bootstrap()
@@ -98,6 +111,11 @@ public final class GrpcChannel {
                 .frameListener(handler.frames)
                 .gracefulShutdownTimeoutMillis(1_000)
                 .build();
+            if (tls != null) {
+              // first: the connection handler's preface and SETTINGS (written on channelActive) wait in
+              // the SslHandler until the handshake is done; the stream itself opens after it
+              ch.pipeline().addLast(tls.newHandler(ch.alloc(), target.getPort()));
+            }
             ch.pipeline().addLast(new IdleStateHandler(keepAlive, 0, 0, TimeUnit.MILLISECONDS), http2, handler);
           }
         })
@@ -113,7 +131,7 @@ public final class GrpcChannel {
   private Http2Headers requestHeaders(String path) {
     return new DefaultHttp2Headers()
         .method("POST")
-        .scheme("http")
+        .scheme(tls == null ? "http" : "https")
         .path(path)
         .authority(authority)
         .add("content-type", "application/grpc")
@@ -127,6 +145,11 @@ public final class GrpcChannel {
     keepAliveMillis = next;
     log.warn("the gRPC server at {} says the proxy pings too often (GOAWAY too_many_pings): keepalive now every {} ms",
         authority, next);
+  }
+
+  /** host:port, as in {@code :authority} and error messages. */
+  String authority() {
+    return authority;
   }
 
   long keepAliveMillis() {

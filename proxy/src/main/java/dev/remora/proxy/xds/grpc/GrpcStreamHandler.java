@@ -13,6 +13,9 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * The event-loop side of one {@link GrpcBidiStream}: the HTTP/2 connection it owns (one stream on it),
  * its frames, gRPC framing of the responses, flow control and keepalive. Sits after the
  * {@link Http2ConnectionHandler} in the pipeline and is its frame listener. Everything here runs on
- * the loop; the stream's end is reported once, then the connection is closed.
+ * the loop; the stream's end is reported once, then the connection is closed. Over TLS the stream
+ * opens once the handshake is done and ALPN chose {@code h2} (or nothing: prior knowledge); a failed
+ * handshake ends the stream with "TLS handshake with host:port failed: reason".
  */
 final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
   private static final long PING_PAYLOAD = 0x52454d4f5241L;  // "REMORA"
@@ -36,6 +41,8 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
   private final GrpcChannel channel;
   private final long keepAliveTimeoutMillis;
   private final GrpcFraming framing;
+  private final boolean tls;
+  private boolean handshaken;
   final Frames frames = new Frames();
   private Http2ConnectionHandler http2;
   private ChannelHandlerContext http2Ctx;
@@ -51,13 +58,14 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> pingTimeout;
 
   GrpcStreamHandler(GrpcBidiStream<?> stream, EventLoop loop, Http2Headers requestHeaders, GrpcChannel channel,
-      long keepAliveTimeoutMillis, int maxMessageBytes) {
+      long keepAliveTimeoutMillis, int maxMessageBytes, boolean tls) {
     this.stream = stream;
     this.loop = loop;
     this.requestHeaders = requestHeaders;
     this.channel = channel;
     this.keepAliveTimeoutMillis = keepAliveTimeoutMillis;
     this.framing = new GrpcFraming(maxMessageBytes);
+    this.tls = tls;
   }
 
   @Override
@@ -138,6 +146,14 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
       closeConnection(ctx.channel());
       return;
     }
+    if (!tls) {
+      openStream();
+    }
+    super.channelActive(ctx);
+  }
+
+  /** Sends the request headers and the requests written so far: the stream is open. */
+  private void openStream() {
     streamId = http2.connection().local().incrementAndGetNextStreamId();
     http2.encoder().writeHeaders(http2Ctx, streamId, requestHeaders, 0, false, http2Ctx.newPromise())
         .addListener(this::failOnWriteError);
@@ -147,7 +163,43 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
       writeData(framed);
     }
     ctx.flush();
-    super.channelActive(ctx);
+  }
+
+  private void handshakeDone(SslHandshakeCompletionEvent event) {
+    if (done) {
+      return;
+    }
+    if (!event.isSuccess()) {
+      fail("TLS handshake with " + channel.authority() + " failed: " + describe(event.cause()));
+      return;
+    }
+    handshaken = true;
+    String alpn = ctx.pipeline().get(SslHandler.class).applicationProtocol();
+    if (alpn != null && !alpn.equals(ApplicationProtocolNames.HTTP_2)) {
+      fail("TLS with " + channel.authority() + ": the server chose ALPN protocol '" + alpn + "', not h2");
+      return;
+    }
+    openStream();
+  }
+
+  /** A TLS failure's message, with its root cause's when that says more (e.g. why a certificate was refused). */
+  private static String describe(Throwable failure) {
+    if (failure == null) {
+      return "unknown reason";
+    }
+    String message = failure.getMessage() != null ? failure.getMessage() : failure.toString();
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String rootMessage = root.getMessage();
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException) {  // our trust manager's verdict
+        return "the server's certificate was refused: " + (rootMessage != null ? rootMessage : t.getMessage());
+      }
+    }
+    return root == failure || rootMessage == null || message.contains(rootMessage) ? message
+        : message + " (" + rootMessage + ")";
   }
 
   private void writeData(ByteBuf framed) {
@@ -163,6 +215,10 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof SslHandshakeCompletionEvent handshake) {
+      handshakeDone(handshake);
+      return;
+    }
     if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
       // nothing read for the keepalive time: PING, and give up on the connection without an answer
       if (!done && pingTimeout == null) {
@@ -190,16 +246,32 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
     if (pingTimeout != null) {
       pingTimeout.cancel(false);
     }
-    StringBuilder reason = new StringBuilder("the connection closed");
+    // over TLS, say so: a refused handshake, or a TLS alert after it (a TLS 1.3 server refusing the client's certificate)
+    StringBuilder reason = new StringBuilder(!tls ? "the connection closed"
+        : !handshaken ? "TLS handshake with " + channel.authority() + " failed: the connection closed"
+        : tlsFailure(cause) != null ? "TLS with " + channel.authority() + " failed: the connection closed"
+        : "the connection closed");
     if (goAway != null) {
       reason.append(" after the server's ").append(goAway);
     }
     if (cause != null) {
-      reason.append(": ").append(cause.getMessage() != null ? cause.getMessage() : cause.toString());
+      Throwable tlsCause = tls ? tlsFailure(cause) : null;
+      reason.append(": ").append(tlsCause != null ? describe(tlsCause)
+          : cause.getMessage() != null ? cause.getMessage() : cause.toString());
     }
     fail(reason.toString());
     releasePending();
     super.channelInactive(ctx);
+  }
+
+  /** The TLS error in a failure's causes (e.g. the alert a server sent), or null. */
+  private static Throwable tlsFailure(Throwable t) {
+    for (; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return t;
+      }
+    }
+    return null;
   }
 
   /** Ends the stream with an error (once) and closes the connection. */

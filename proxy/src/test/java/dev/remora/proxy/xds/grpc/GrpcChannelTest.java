@@ -7,6 +7,17 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import dev.remora.proxy.server.Transport;
 import dev.remora.proxy.testing.H2cUpstream;
+import dev.remora.proxy.tls.SecretLookup;
+import dev.remora.proxy.tls.TestPki;
+import dev.remora.proxy.tls.TlsContexts;
+import dev.remora.proxy.tls.UpstreamTls;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -17,6 +28,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -38,6 +50,10 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.ReferenceCountUtil;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -55,6 +71,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -160,8 +177,8 @@ class GrpcChannelTest {
   }
 
   private GrpcChannel channel(int port, long keepAliveMillis, long keepAliveTimeoutMillis, int maxMessageBytes) {
-    return new GrpcChannel(InetSocketAddress.createUnresolved("127.0.0.1", port), group, transport.socketChannel(), executor,
-        keepAliveMillis, keepAliveTimeoutMillis, maxMessageBytes);
+    return new GrpcChannel(InetSocketAddress.createUnresolved("127.0.0.1", port), null, group, transport.socketChannel(),
+        executor, keepAliveMillis, keepAliveTimeoutMillis, maxMessageBytes);
   }
 
   /** Records what the stream reports, checking each report comes on the executor. */
@@ -573,5 +590,151 @@ class GrpcChannelTest {
           .addListener(f -> ctx.pipeline().firstContext().close());  // past the codec, which would wait for the stream
     });
     assertThat(error.getMessage()).startsWith("the connection closed after the server's GOAWAY NO_ERROR 'bye'");
+  }
+
+  // ---- over TLS (the xDS cluster's UpstreamTlsContext), against gRPC-Java serving TLS
+
+  /** The TLS session of each call the server took, as gRPC-Java saw it. */
+  private final Queue<SSLSession> sessions = new ConcurrentLinkedQueue<>();
+
+  private int startTlsServer(TestPki.Issued serverCert, TestPki.Issued requiredClientCa) throws Exception {
+    SslContextBuilder tls = GrpcSslContexts.forServer(pemStream(serverCert.certPem()), pemStream(serverCert.keyPem()));
+    if (requiredClientCa != null) {
+      tls.trustManager(requiredClientCa.cert()).clientAuth(ClientAuth.REQUIRE);
+    }
+    SslContext context = tls.build();
+    return startServer(b -> b.sslContext(context).intercept(new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        sessions.add(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        return next.startCall(call, headers);
+      }
+    }));
+  }
+
+  private static java.io.ByteArrayInputStream pemStream(String pem) {
+    return new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The client side as an Envoy user writes it: an UpstreamTlsContext, compiled as a cluster's is. */
+  private static UpstreamTls clientTls(TestPki.Issued trustedCa, TestPki.Issued clientCert, List<String> alpn)
+      throws Exception {
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder().addAllAlpnProtocols(alpn);
+    if (trustedCa != null) {
+      common.setValidationContext(CertificateValidationContext.newBuilder()
+          .setTrustedCa(DataSource.newBuilder().setInlineString(trustedCa.certPem())));
+    }
+    if (clientCert != null) {
+      common.addTlsCertificates(TlsCertificate.newBuilder()
+          .setCertificateChain(DataSource.newBuilder().setInlineString(clientCert.certPem()))
+          .setPrivateKey(DataSource.newBuilder().setInlineString(clientCert.keyPem())));
+    }
+    return TlsContexts.clientContext(UpstreamTlsContext.newBuilder().setCommonTlsContext(common).build(),
+        List.of("h2"), SecretLookup.none());
+  }
+
+  private GrpcChannel tlsChannel(int port, UpstreamTls tls) {
+    return new GrpcChannel(InetSocketAddress.createUnresolved("127.0.0.1", port), tls, group, transport.socketChannel(),
+        executor);
+  }
+
+  @Test
+  void overTlsWithTheServersCaTrustedTheStreamFlowsAfterTheHandshakeWithAlpnH2() throws Exception {
+    TestPki.Issued ca = TestPki.ca("xds-ca");
+    int port = startTlsServer(TestPki.leaf("xds.test", ca, TestPki.rsa()), null);
+    Recorder recorder = new Recorder();
+    GrpcBidiStream<BytesValue> stream = open(tlsChannel(port, clientTls(ca, null, List.of())), recorder);
+    send(stream, bytes("over tls"));
+    await().atMost(WAIT).until(() -> recorder.messages.size() == 1);
+    assertThat(recorder.messages.peek().getValue().toStringUtf8()).isEqualTo("over tls");
+    // gRPC-Java's TLS server takes a connection only when ALPN chose h2: the call arriving proves it
+    assertThat(sessions).hasSize(1);
+    assertThat(sessions.peek().getProtocol()).as("Envoy's client default maximum").isEqualTo("TLSv1.2");
+    assertThat(recorder.wrongThreads).isEmpty();
+  }
+
+  @Test
+  void mutualTlsPresentsTheClientCertificate() throws Exception {
+    TestPki.Issued ca = TestPki.ca("xds-ca");
+    TestPki.Issued clientCa = TestPki.ca("proxy-ca");
+    int port = startTlsServer(TestPki.leaf("xds.test", ca, TestPki.rsa()), clientCa);
+    UpstreamTls tls = clientTls(ca, TestPki.leaf("proxy.test", clientCa, TestPki.ec()), List.of());
+    Recorder recorder = new Recorder();
+    send(open(tlsChannel(port, tls), recorder), bytes("mtls"));
+    await().atMost(WAIT).until(() -> recorder.messages.size() == 1);
+    assertThat(((java.security.cert.X509Certificate) sessions.peek().getPeerCertificates()[0])
+        .getSubjectX500Principal().getName()).isEqualTo("CN=proxy.test");
+  }
+
+  @Test
+  void aServerRequiringAClientCertificateTheProxyLacksFailsTheHandshake() throws Exception {
+    TestPki.Issued ca = TestPki.ca("xds-ca");
+    int port = startTlsServer(TestPki.leaf("xds.test", ca, TestPki.rsa()), TestPki.ca("proxy-ca"));
+    Recorder recorder = new Recorder();
+    open(tlsChannel(port, clientTls(ca, null, List.of())), recorder);
+    GrpcException error = recorder.error();
+    assertThat(error.getMessage()).startsWith("TLS handshake with 127.0.0.1:" + port + " failed: ");
+    assertThat(sessions).as("no call reached the server").isEmpty();
+    assertThat(recorder.wrongThreads).isEmpty();
+  }
+
+  @Test
+  void overTls13AServerRefusingTheMissingClientCertificateAfterTheHandshakeStillSaysTls() throws Exception {
+    TestPki.Issued ca = TestPki.ca("xds-ca");
+    int port = startTlsServer(TestPki.leaf("xds.test", ca, TestPki.rsa()), TestPki.ca("proxy-ca"));
+    // in TLS 1.3 the client's handshake is done before the server has checked the client's certificate
+    UpstreamTls tls13 = TlsContexts.clientContext(UpstreamTlsContext.newBuilder().setCommonTlsContext(
+        CommonTlsContext.newBuilder()
+            .setTlsParams(TlsParameters.newBuilder().setTlsMinimumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3))
+            .setValidationContext(CertificateValidationContext.newBuilder()
+                .setTrustedCa(DataSource.newBuilder().setInlineString(ca.certPem())))).build(),
+        List.of("h2"), SecretLookup.none());
+    Recorder recorder = new Recorder();
+    open(tlsChannel(port, tls13), recorder);
+    assertThat(recorder.error().getMessage()).startsWith("TLS with 127.0.0.1:" + port + " failed: the connection closed: ")
+        .doesNotContain("Exception");
+    assertThat(sessions).isEmpty();
+  }
+
+  @Test
+  void anUntrustedServerCertificateFailsTheHandshakeSayingWhy() throws Exception {
+    TestPki.Issued ca = TestPki.ca("xds-ca");
+    int port = startTlsServer(TestPki.leaf("xds.test", TestPki.ca("someone-else"), TestPki.rsa()), null);
+    Recorder recorder = new Recorder();
+    open(tlsChannel(port, clientTls(ca, null, List.of())), recorder);
+    GrpcException error = recorder.error();
+    assertThat(error.getMessage()).startsWith("TLS handshake with 127.0.0.1:" + port
+        + " failed: the server's certificate was refused: ");
+    assertThat(sessions).isEmpty();
+  }
+
+  @Test
+  void aServerChoosingAnotherAlpnProtocolThanH2EndsTheStream() throws Exception {
+    TestPki.Issued ca = TestPki.ca("xds-ca");
+    TestPki.Issued cert = TestPki.leaf("xds.test", ca, TestPki.rsa());
+    SslContext http11Only = SslContextBuilder.forServer(pemStream(cert.certPem()), pemStream(cert.keyPem()))
+        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "http/1.1"))
+        .build();
+    io.netty.channel.Channel listening = new io.netty.bootstrap.ServerBootstrap().group(group)
+        .channel(transport.serverChannel())
+        .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+          @Override
+          protected void initChannel(io.netty.channel.Channel ch) {
+            ch.pipeline().addLast(http11Only.newHandler(ch.alloc()));
+          }
+        })
+        .bind("127.0.0.1", 0).sync().channel();
+    try {
+      int port = ((InetSocketAddress) listening.localAddress()).getPort();
+      Recorder recorder = new Recorder();
+      // the cluster's own alpn_protocols are offered in place of the default h2
+      open(tlsChannel(port, clientTls(ca, null, List.of("http/1.1", "h2"))), recorder);
+      assertThat(recorder.error().getMessage())
+          .isEqualTo("TLS with 127.0.0.1:" + port + ": the server chose ALPN protocol 'http/1.1', not h2");
+    } finally {
+      listening.close().sync();
+    }
   }
 }
