@@ -27,25 +27,7 @@ class XdsLoadsNoGrpcJavaTest {
         node: {id: no-grpc-java, cluster: test}
         admin:
           address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-        dynamic_resources:
-          ads_config:
-            api_type: GRPC
-            transport_api_version: V3
-            grpc_services:
-            - envoy_grpc: {cluster_name: xds_cluster}
-          lds_config: {ads: {}, resource_api_version: V3, initial_fetch_timeout: 0s}
-          cds_config: {ads: {}, resource_api_version: V3, initial_fetch_timeout: 0s}
-        static_resources:
-          clusters:
-          - name: xds_cluster
-            type: STATIC
-            connect_timeout: 1s
-            load_assignment:
-              cluster_name: xds_cluster
-              endpoints:
-              - lb_endpoints:
-                - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-        """.formatted(xdsPort);
+        """ + XdsRig.adsYaml(false, xdsPort);
   }
 
   @Test
