@@ -72,7 +72,8 @@ final class ClusterSecrets {
     return timeout < 0 ? DEFAULT_TIMEOUT_MILLIS : timeout;
   }
 
-  private static CommonTlsContext commonTls(Cluster cluster) {
+  /** The cluster's upstream TLS context, or null when it has none or it does not unpack as one (refused when compiled). */
+  static CommonTlsContext commonTls(Cluster cluster) {
     if (!cluster.hasTransportSocket() || !cluster.getTransportSocket().hasTypedConfig()) {
       return null;
     }

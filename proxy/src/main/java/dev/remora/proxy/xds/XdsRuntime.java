@@ -1,8 +1,5 @@
 package dev.remora.proxy.xds;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.config.ConfigException;
 import dev.remora.proxy.server.Server;
 import dev.remora.proxy.server.Version;
@@ -17,7 +14,6 @@ import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -211,22 +207,16 @@ public final class XdsRuntime {
     if (!cluster.hasTransportSocket()) {
       return null;
     }
-    Any typed = cluster.getTransportSocket().getTypedConfig();
-    if (typed.getTypeUrl().endsWith("/" + UpstreamTlsContext.getDescriptor().getFullName())) {
-      try {
-        CommonTlsContext common = Anys.unpack(typed, UpstreamTlsContext.getDescriptor(), UpstreamTlsContext.parser())
-            .getCommonTlsContext();
-        String path = "transport_socket.typed_config.common_tls_context.";
-        for (int i = 0; i < common.getTlsCertificateSdsSecretConfigsCount(); i++) {
-          if (common.getTlsCertificateSdsSecretConfigs(i).hasSdsConfig()) {
-            throw sdsRefused(path + "tls_certificate_sds_secret_configs[" + i + "].sds_config");
-          }
+    CommonTlsContext common = ClusterSecrets.commonTls(cluster);  // null unless it reads as TLS: compileTls says why
+    if (common != null) {
+      String path = "transport_socket.typed_config.common_tls_context.";
+      for (int i = 0; i < common.getTlsCertificateSdsSecretConfigsCount(); i++) {
+        if (common.getTlsCertificateSdsSecretConfigs(i).hasSdsConfig()) {
+          throw sdsRefused(path + "tls_certificate_sds_secret_configs[" + i + "].sds_config");
         }
-        if (common.getValidationContextSdsSecretConfig().hasSdsConfig()) {
-          throw sdsRefused(path + "validation_context_sds_secret_config.sds_config");
-        }
-      } catch (InvalidProtocolBufferException e) {
-        // ClusterConfig.compileTls refuses it with its path
+      }
+      if (common.getValidationContextSdsSecretConfig().hasSdsConfig()) {
+        throw sdsRefused(path + "validation_context_sds_secret_config.sds_config");
       }
     }
     return ClusterConfig.compileTls(cluster.getTransportSocket(), List.of("h2"), staticSecrets);
