@@ -370,13 +370,21 @@ public final class TlsContexts {
     }
   }
 
-  private static String rootMessage(Throwable e) {
+  /**
+   * A failure's message with its root cause's appended when that says more (e.g. why a certificate or a
+   * handshake was refused); the root's class name when nothing has a message.
+   */
+  public static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    return t == e ? m : firstNonNull(e.getMessage(), m) + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
+    if (t == e) {
+      return m;
+    }
+    String outer = firstNonNull(e.getMessage(), m);
+    return t.getMessage() == null || outer.contains(t.getMessage()) ? outer : outer + " (" + t.getMessage() + ")";
   }
 
   private static String firstNonNull(String a, String b) {

@@ -1,5 +1,6 @@
 package dev.remora.proxy.xds.grpc;
 
+import dev.remora.proxy.tls.TlsContexts;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -187,19 +188,16 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
     if (failure == null) {
       return "unknown reason";
     }
-    String message = failure.getMessage() != null ? failure.getMessage() : failure.toString();
-    Throwable root = failure;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String rootMessage = root.getMessage();
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof java.security.cert.CertificateException) {  // our trust manager's verdict
-        return "the server's certificate was refused: " + (rootMessage != null ? rootMessage : t.getMessage());
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        return "the server's certificate was refused: " + (root.getMessage() != null ? root.getMessage() : t.getMessage());
       }
     }
-    return root == failure || rootMessage == null || message.contains(rootMessage) ? message
-        : message + " (" + rootMessage + ")";
+    return TlsContexts.rootMessage(failure);
   }
 
   private void writeData(ByteBuf framed) {
