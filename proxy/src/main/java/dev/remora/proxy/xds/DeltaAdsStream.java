@@ -2,11 +2,11 @@ package dev.remora.proxy.xds;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.rpc.Code;
 import com.google.rpc.Status;
 import dev.remora.proxy.xds.grpc.GrpcBidiStream;
 import dev.remora.proxy.xds.grpc.GrpcChannel;
 import dev.remora.proxy.xds.grpc.GrpcException;
-import dev.remora.proxy.xds.grpc.GrpcStatus;
 import dev.remora.proxy.xds.grpc.GrpcStreamListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -113,7 +113,7 @@ final class DeltaAdsStream implements AdsClient.Stream, GrpcStreamListener<Delta
         .setTypeUrl(state.type.typeUrl())
         .setResponseNonce(response.getNonce());
     if (nack != null) {
-      ack.setErrorDetail(Status.newBuilder().setCode(GrpcStatus.INVALID_ARGUMENT).setMessage(nack));
+      ack.setErrorDetail(Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(nack));
     }
     send(ack);
   }

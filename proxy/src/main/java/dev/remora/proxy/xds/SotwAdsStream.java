@@ -3,12 +3,12 @@ package dev.remora.proxy.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.rpc.Code;
 import com.google.rpc.Status;
 import dev.remora.proxy.config.Anys;
 import dev.remora.proxy.xds.grpc.GrpcBidiStream;
 import dev.remora.proxy.xds.grpc.GrpcChannel;
 import dev.remora.proxy.xds.grpc.GrpcException;
-import dev.remora.proxy.xds.grpc.GrpcStatus;
 import dev.remora.proxy.xds.grpc.GrpcStreamListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -58,7 +58,7 @@ final class SotwAdsStream implements AdsClient.Stream, GrpcStreamListener<Discov
       nodeSent = true;
     }
     if (errorDetail != null) {
-      request.setErrorDetail(Status.newBuilder().setCode(GrpcStatus.INVALID_ARGUMENT).setMessage(errorDetail));
+      request.setErrorDetail(Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(errorDetail));
     }
     requests.send(request.build());
   }

@@ -1,23 +1,19 @@
 package dev.remora.proxy.xds.grpc;
 
+import com.google.rpc.Code;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** gRPC status codes (google.rpc.Code) and the {@code grpc-message} trailer's percent-encoding. */
+/** gRPC status codes' names ({@link Code}) and the {@code grpc-message} trailer's percent-encoding. */
 public final class GrpcStatus {
-  public static final int OK = 0;
-  public static final int INVALID_ARGUMENT = 3;
-
-  private static final String[] NAMES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-      "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
 
   private GrpcStatus() {
   }
 
   /** The code's name ({@code UNAVAILABLE}), or its number for a code gRPC does not define. */
   public static String name(int code) {
-    return code >= 0 && code < NAMES.length ? NAMES[code] : Integer.toString(code);
+    Code known = Code.forNumber(code);
+    return known == null ? Integer.toString(code) : known.name();
   }
 
   /**

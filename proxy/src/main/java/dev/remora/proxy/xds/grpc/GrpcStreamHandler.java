@@ -1,5 +1,6 @@
 package dev.remora.proxy.xds.grpc;
 
+import com.google.rpc.Code;
 import dev.remora.proxy.tls.TlsContexts;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -363,7 +364,7 @@ final class GrpcStreamHandler extends ChannelInboundHandlerAdapter {
       fail("the server ended the stream with a malformed grpc-status '" + grpcStatus + "'");
       return;
     }
-    if (code == GrpcStatus.OK) {
+    if (code == Code.OK_VALUE) {
       succeed();
       return;
     }
