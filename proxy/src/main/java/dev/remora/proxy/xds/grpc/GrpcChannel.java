@@ -53,18 +53,10 @@ public final class GrpcChannel {
 
   /**
    * @param target host and port (may be unresolved: each connection resolves it again)
+   * @param tls each connection's TLS (null: plaintext); the stream opens once the handshake is done
    * @param group the event loops connections run on; the caller owns and shuts them down
    * @param channelType the socket channel class matching {@code group}'s transport
    * @param executor where listeners are called, and where {@link GrpcBidiStream}'s methods must be called
-   */
-  public GrpcChannel(InetSocketAddress target, EventLoopGroup group, Class<? extends Channel> channelType,
-      Executor executor) {
-    this(target, null, group, channelType, executor);
-  }
-
-  /**
-   * As {@link #GrpcChannel(InetSocketAddress, EventLoopGroup, Class, Executor)}, each connection over
-   * TLS with {@code tls} (null: plaintext): the stream opens once the handshake is done.
    */
   public GrpcChannel(InetSocketAddress target, UpstreamTls tls, EventLoopGroup group,
       Class<? extends Channel> channelType, Executor executor) {

@@ -173,7 +173,7 @@ class GrpcChannelTest {
   }
 
   private GrpcChannel channel(int port) {
-    return new GrpcChannel(InetSocketAddress.createUnresolved("127.0.0.1", port), group, transport.socketChannel(), executor);
+    return new GrpcChannel(InetSocketAddress.createUnresolved("127.0.0.1", port), null, group, transport.socketChannel(), executor);
   }
 
   private GrpcChannel channel(int port, long keepAliveMillis, long keepAliveTimeoutMillis, int maxMessageBytes) {
